@@ -1,0 +1,195 @@
+//! Chart geometry: turns a sensor's history into SVG coordinates — the line's path, axis ticks, the latest value's
+//! position and the failover marks — for a plot area of a given size. Pure (numbers in, strings and positions
+//! out); `components/history_chart.rs` draws them. A chart crate would cost more first-load bytes than our whole
+//! budget headroom; this is all a time series of one value needs.
+
+use crate::dashboard::{Point, Switch};
+use std::fmt::Write;
+
+/// Where the plot area sits inside the SVG viewBox.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Area {
+    pub left: f64,
+    pub top: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// A tick on an axis: its position along the axis in SVG units and the value (or ms since the epoch) it marks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tick {
+    pub at: f64,
+    pub value: f64,
+}
+
+/// A broker switch placed on the time axis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub x: f64,
+    pub failback: bool,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plot {
+    /// SVG path data of the line; empty without points.
+    pub line: String,
+    /// The last point, as `(x, y)`.
+    pub latest: Option<(f64, f64)>,
+    pub x_ticks: Vec<Tick>,
+    pub y_ticks: Vec<Tick>,
+    pub marks: Vec<Mark>,
+}
+
+/// Time steps the x axis may use, in ms.
+const TIME_STEPS: [u64; 10] = [5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000];
+
+/// Plots `points` (oldest first) over `[from_ms, to_ms]`, using at most `max_points` points for the line; with
+/// `ticks`, also chooses about `ticks` round ticks per axis.
+pub fn plot(points: &[Point], switches: &[Switch], from_ms: u64, to_ms: u64, area: Area, max_points: usize, ticks: usize) -> Plot {
+    let visible: Vec<&Point> = points.iter().filter(|p| p.at_ms >= from_ms && p.at_ms <= to_ms).collect();
+    let span_ms = to_ms.saturating_sub(from_ms).max(1) as f64;
+    let x = |at: u64| area.left + (at.saturating_sub(from_ms) as f64 / span_ms) * area.width;
+    let (low, high) = value_range(visible.iter().map(|p| p.value));
+    let y = |v: f64| area.top + (1.0 - (v - low) / (high - low)) * area.height;
+
+    let mut plot = Plot::default();
+    let step = visible.len().div_ceil(max_points.max(2)).max(1);
+    let last = visible.len().saturating_sub(1);
+    for (i, p) in visible.iter().enumerate().filter(|(i, _)| i % step == 0 || *i == last) {
+        let command = if plot.line.is_empty() { 'M' } else { 'L' };
+        let _ = write!(plot.line, "{command}{:.1},{:.1}", x(p.at_ms), y(p.value));
+        if i == last {
+            plot.latest = Some((x(p.at_ms), y(p.value)));
+        }
+    }
+    plot.marks = switches
+        .iter()
+        .filter(|s| s.at_ms >= from_ms && s.at_ms <= to_ms)
+        .map(|s| Mark {
+            x: x(s.at_ms),
+            failback: s.failback,
+            to: s.to.clone(),
+        })
+        .collect();
+    if ticks > 0 && !visible.is_empty() {
+        plot.y_ticks = nice_ticks(low, high, ticks)
+            .into_iter()
+            .map(|v| Tick { at: y(v), value: v })
+            .collect();
+        let want = span_ms / ticks as f64;
+        let step = TIME_STEPS.iter().copied().find(|s| *s as f64 >= want).unwrap_or(TIME_STEPS[TIME_STEPS.len() - 1]);
+        let mut t = from_ms.div_ceil(step) * step;
+        while t <= to_ms {
+            plot.x_ticks.push(Tick {
+                at: x(t),
+                value: t as f64,
+            });
+            t += step;
+        }
+    }
+    plot
+}
+
+/// The value range to draw: the data's, widened by 5 % (or by 1 around a flat line) so the line never touches
+/// the frame.
+fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (low, high) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(v), h.max(v)));
+    if !low.is_finite() || !high.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = if high > low { (high - low) * 0.05 } else { 1.0 };
+    (low - pad, high + pad)
+}
+
+/// About `count` round values (1, 2 or 5 × 10ⁿ apart) within `[low, high]`.
+pub fn nice_ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
+    if !(high > low) || count == 0 {
+        return Vec::new();
+    }
+    let raw = (high - low) / count as f64;
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let mut ticks = Vec::new();
+    let mut v = (low / step).ceil() * step;
+    while v <= high && ticks.len() <= count * 2 {
+        ticks.push(if v.abs() < step * 1e-9 { 0.0 } else { v });
+        v += step;
+    }
+    ticks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AREA: Area = Area {
+        left: 0.0,
+        top: 0.0,
+        width: 100.0,
+        height: 50.0,
+    };
+
+    fn point(at_ms: u64, value: f64) -> Point {
+        Point {
+            at_ms,
+            value,
+            min: value,
+            max: value,
+        }
+    }
+
+    #[test]
+    fn draws_the_line_across_the_area_and_marks_the_latest_point() {
+        let points = [point(0, 10.0), point(500, 20.0), point(1_000, 15.0)];
+        let p = plot(&points, &[], 0, 1_000, AREA, 100, 0);
+        assert!(p.line.starts_with("M0.0,"), "{}", p.line);
+        assert_eq!(p.line.matches('L').count(), 2);
+        let (x, y) = p.latest.expect("latest");
+        assert_eq!(x, 100.0);
+        assert!(y > 0.0 && y < 50.0);
+        assert!(p.x_ticks.is_empty() && p.y_ticks.is_empty());
+    }
+
+    #[test]
+    fn thins_long_histories_but_always_keeps_the_last_point() {
+        let points: Vec<Point> = (0..600).map(|i| point(i * 1_000, i as f64)).collect();
+        let p = plot(&points, &[], 0, 599_000, AREA, 100, 0);
+        assert!(p.line.matches(['M', 'L']).count() <= 101);
+        assert_eq!(p.latest.map(|(x, _)| x), Some(100.0));
+    }
+
+    #[test]
+    fn places_failover_marks_and_round_ticks_inside_the_window() {
+        let points = [point(60_000, 20.0), point(120_000, 30.0)];
+        let switches = [
+            Switch {
+                at_ms: 90_000,
+                to: "b".into(),
+                failback: false,
+            },
+            Switch {
+                at_ms: 1,
+                to: "a".into(),
+                failback: true,
+            },
+        ];
+        let p = plot(&points, &switches, 60_000, 120_000, AREA, 100, 4);
+        assert_eq!(p.marks.len(), 1);
+        assert_eq!(p.marks[0].x, 50.0);
+        assert_eq!(p.x_ticks.iter().map(|t| t.value as u64).collect::<Vec<_>>(), [60_000, 75_000, 90_000, 105_000, 120_000]);
+        assert!(p.y_ticks.iter().all(|t| t.value >= 19.5 && t.value <= 30.5 && t.at >= 0.0 && t.at <= 50.0));
+    }
+
+    #[test]
+    fn nice_ticks_are_round_and_a_flat_line_still_gets_a_range() {
+        assert_eq!(nice_ticks(0.0, 10.0, 5), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        assert_eq!(nice_ticks(181.0, 239.0, 3), [200.0, 220.0]);
+        assert_eq!(value_range([5.0, 5.0].into_iter()), (4.0, 6.0));
+        assert!(nice_ticks(1.0, 1.0, 3).is_empty());
+    }
+}

@@ -1,0 +1,156 @@
+//! Alert thresholds per sensor type, as `config.json` gives them (`"thresholds": {"temperature": {...}}`), merged
+//! over the defaults for the four seed types, and the alert level a value has against them. Pure.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// How far a value is from normal. Ordered: `Ok < Warn < Crit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Level {
+    #[default]
+    Ok,
+    Warn,
+    Crit,
+}
+
+impl Level {
+    /// `data-alert` on a card.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Ok => "ok",
+            Level::Warn => "warn",
+            Level::Crit => "crit",
+        }
+    }
+}
+
+/// Limits for one sensor type; each is optional. A value strictly above `*_above` or strictly below `*_below` is at
+/// that level; `crit` wins over `warn`.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    #[serde(default)]
+    pub warn_above: Option<f64>,
+    #[serde(default)]
+    pub crit_above: Option<f64>,
+    #[serde(default)]
+    pub warn_below: Option<f64>,
+    #[serde(default)]
+    pub crit_below: Option<f64>,
+}
+
+impl Thresholds {
+    pub fn level(&self, value: f64) -> Level {
+        let above = |limit: Option<f64>| limit.is_some_and(|l| value > l);
+        let below = |limit: Option<f64>| limit.is_some_and(|l| value < l);
+        if above(self.crit_above) || below(self.crit_below) {
+            Level::Crit
+        } else if above(self.warn_above) || below(self.warn_below) {
+            Level::Warn
+        } else {
+            Level::Ok
+        }
+    }
+
+    /// Every limit given is finite, and warn limits lie inside crit limits.
+    pub fn is_consistent(&self) -> bool {
+        let all = [self.warn_above, self.crit_above, self.warn_below, self.crit_below];
+        let finite = all.iter().flatten().all(|v| v.is_finite());
+        let ordered = |low: Option<f64>, high: Option<f64>| match (low, high) {
+            (Some(l), Some(h)) => l <= h,
+            _ => true,
+        };
+        finite
+            && ordered(self.warn_above, self.crit_above)
+            && ordered(self.crit_below, self.warn_below)
+            && ordered(self.warn_below, self.warn_above)
+    }
+}
+
+const fn limits(warn_above: Option<f64>, crit_above: Option<f64>, warn_below: Option<f64>, crit_below: Option<f64>) -> Thresholds {
+    Thresholds {
+        warn_above,
+        crit_above,
+        warn_below,
+        crit_below,
+    }
+}
+
+/// Defaults for the seed types, used where `config.json` names no thresholds for the type:
+/// temperature (°C) warn above 35, crit above 38; humidity (%) warn outside 20–70, crit outside 10–85;
+/// voltage (V) warn below 200 or above 250, crit below 180 or above 260;
+/// air quality (AQI) warn above 100 (unhealthy for sensitive groups), crit above 150 (unhealthy).
+pub const DEFAULT_THRESHOLDS: [(&str, Thresholds); 4] = [
+    ("temperature", limits(Some(35.0), Some(38.0), None, None)),
+    ("humidity", limits(Some(70.0), Some(85.0), Some(20.0), Some(10.0))),
+    ("voltage", limits(Some(250.0), Some(260.0), Some(200.0), Some(180.0))),
+    ("air_quality", limits(Some(100.0), Some(150.0), None, None)),
+];
+
+/// Thresholds of every type: the defaults, with each type `config.json` names replaced as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdTable {
+    by_type: BTreeMap<String, Thresholds>,
+}
+
+impl Default for ThresholdTable {
+    fn default() -> Self {
+        Self::with_overrides(BTreeMap::new())
+    }
+}
+
+impl ThresholdTable {
+    pub fn with_overrides(overrides: BTreeMap<String, Thresholds>) -> Self {
+        let mut by_type: BTreeMap<String, Thresholds> =
+            DEFAULT_THRESHOLDS.iter().map(|(name, t)| ((*name).to_owned(), *t)).collect();
+        by_type.extend(overrides);
+        Self { by_type }
+    }
+
+    /// The level of `value` for sensor type `sensor`; `Ok` for a type without thresholds.
+    pub fn level(&self, sensor: &str, value: f64) -> Level {
+        self.by_type.get(sensor).map_or(Level::Ok, |t| t.level(value))
+    }
+
+    pub fn get(&self, sensor: &str) -> Option<&Thresholds> {
+        self.by_type.get(sensor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_beyond_a_crit_limit_is_crit_and_beyond_a_warn_limit_is_warn() {
+        let t = ThresholdTable::default();
+        assert_eq!(t.level("temperature", 30.0), Level::Ok);
+        assert_eq!(t.level("temperature", 35.0), Level::Ok, "limits are exclusive");
+        assert_eq!(t.level("temperature", 36.5), Level::Warn);
+        assert_eq!(t.level("temperature", 38.1), Level::Crit);
+        assert_eq!(t.level("voltage", 230.0), Level::Ok);
+        assert_eq!(t.level("voltage", 190.0), Level::Warn);
+        assert_eq!(t.level("voltage", 170.0), Level::Crit);
+        assert_eq!(t.level("co2", 1e9), Level::Ok, "no thresholds, no alert");
+    }
+
+    #[test]
+    fn a_configured_type_replaces_its_defaults_as_a_whole() {
+        let mut overrides = BTreeMap::new();
+        overrides.insert("temperature".to_owned(), limits(None, None, Some(5.0), None));
+        overrides.insert("co2".to_owned(), limits(Some(1000.0), None, None, None));
+        let t = ThresholdTable::with_overrides(overrides);
+        assert_eq!(t.level("temperature", 50.0), Level::Ok);
+        assert_eq!(t.level("temperature", 4.0), Level::Warn);
+        assert_eq!(t.level("co2", 1001.0), Level::Warn);
+        assert_eq!(t.level("voltage", 170.0), Level::Crit, "other defaults stay");
+    }
+
+    #[test]
+    fn the_defaults_are_consistent_and_inverted_limits_are_not() {
+        assert!(DEFAULT_THRESHOLDS.iter().all(|(_, t)| t.is_consistent()));
+        assert!(!limits(Some(40.0), Some(30.0), None, None).is_consistent());
+        assert!(!limits(None, None, Some(10.0), Some(20.0)).is_consistent());
+        assert!(!limits(Some(f64::NAN), None, None, None).is_consistent());
+    }
+}

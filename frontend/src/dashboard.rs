@@ -1,0 +1,233 @@
+//! The dashboard model: every broker's health, one card per sensor merged from all brokers (value, liveness, alert,
+//! history), the timeline of what happened, and the count of rejected messages. Changed only by `apply(event)`;
+//! every received payload goes through `sensor_wire`. Plain data with no signals and no I/O: the view wraps it in
+//! one `RwSignal<Dashboard>`, and time only enters through the events.
+
+mod broker;
+mod history;
+mod liveness;
+mod sensor;
+mod sequence;
+mod timeline;
+
+pub use broker::BrokerHealth;
+pub use history::{History, Point, HISTORY_POINTS};
+pub use liveness::{Liveness, DEFAULT_INTERVAL_MS, MIN_STALE_MS, STALE_INTERVALS};
+pub use sensor::{Latest, Sensor, SensorSummary, Switch};
+pub use sequence::MAX_TRACKED_GAPS;
+pub use timeline::{Entry, Kind, Timeline, TIMELINE_CAPACITY};
+
+use crate::config::{ThresholdTable, DEFAULT_HISTORY_MINUTES};
+use crate::session::{Delivery, Phase, PhaseChange};
+use sensor::Rules;
+use sensor_wire::{parse_message, Message};
+use std::collections::BTreeMap;
+
+/// Longest rejection reason kept for display.
+const MAX_REASON_CHARS: usize = 200;
+
+/// Messages that failed validation, page-wide.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rejected {
+    pub count: u64,
+    /// `topic: why`, of the most recent one.
+    pub last_reason: Option<String>,
+}
+
+/// Something that happened to one broker's session, by index into the configured broker list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A publish arrived from broker `broker` at `at_ms`.
+    Received {
+        broker: usize,
+        delivery: Delivery,
+        at_ms: u64,
+    },
+    /// Broker `broker`'s session changed phase at `at_ms`.
+    Broker {
+        broker: usize,
+        change: PhaseChange,
+        at_ms: u64,
+    },
+    /// Time passed (about once a second): sensors may go stale, message rates are measured.
+    Tick { at_ms: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dashboard {
+    brokers: Vec<BrokerHealth>,
+    /// Keyed by sensor name, so cards appear in a stable, sorted order.
+    sensors: BTreeMap<String, Sensor>,
+    rejected: Rejected,
+    timeline: Timeline,
+    thresholds: ThresholdTable,
+    history_ms: u64,
+    /// The latest time any event carried.
+    now_ms: u64,
+}
+
+impl Default for Dashboard {
+    fn default() -> Self {
+        Self::new(Vec::<String>::new(), ThresholdTable::default(), u64::from(DEFAULT_HISTORY_MINUTES) * 60_000)
+    }
+}
+
+impl Dashboard {
+    /// A dashboard for these brokers (by name, in configured order; the first is the primary), alert thresholds
+    /// and history length, before anything is received.
+    pub fn new<S: Into<String>>(names: impl IntoIterator<Item = S>, thresholds: ThresholdTable, history_ms: u64) -> Self {
+        Self {
+            brokers: names.into_iter().map(BrokerHealth::new).collect(),
+            sensors: BTreeMap::new(),
+            rejected: Rejected::default(),
+            timeline: Timeline::default(),
+            thresholds,
+            history_ms,
+            now_ms: 0,
+        }
+    }
+
+    /// `new` with the default thresholds and history.
+    pub fn with_brokers<S: Into<String>>(names: impl IntoIterator<Item = S>) -> Self {
+        let d = Self::default();
+        Self::new(names, d.thresholds, d.history_ms)
+    }
+
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    pub fn thresholds(&self) -> &ThresholdTable {
+        &self.thresholds
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// Number of sensors; they are never removed, so it changes exactly when one is added.
+    pub fn sensor_count(&self) -> usize {
+        self.sensors.len()
+    }
+
+    pub fn brokers(&self) -> &[BrokerHealth] {
+        &self.brokers
+    }
+
+    pub fn broker(&self, index: usize) -> Option<&BrokerHealth> {
+        self.brokers.get(index)
+    }
+
+    pub fn sensors(&self) -> impl Iterator<Item = &Sensor> {
+        self.sensors.values()
+    }
+
+    pub fn sensor(&self, name: &str) -> Option<&Sensor> {
+        self.sensors.get(name)
+    }
+
+    pub fn sensor_names(&self) -> Vec<String> {
+        self.sensors.keys().cloned().collect()
+    }
+
+    pub fn rejected(&self) -> &Rejected {
+        &self.rejected
+    }
+
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::Received {
+                broker,
+                delivery,
+                at_ms,
+            } => {
+                self.now_ms = self.now_ms.max(at_ms);
+                self.receive(broker, delivery, at_ms);
+            }
+            Event::Broker { broker, change, at_ms } => {
+                self.now_ms = self.now_ms.max(at_ms);
+                self.broker_changed(broker, change, at_ms);
+            }
+            Event::Tick { at_ms } => {
+                self.now_ms = self.now_ms.max(at_ms);
+                self.tick(at_ms);
+            }
+        }
+    }
+
+    fn tick(&mut self, now_ms: u64) {
+        for health in &mut self.brokers {
+            health.measure_rate(now_ms);
+        }
+        let rules = Rules {
+            primary: self.brokers.first().map(|b| b.name.as_str()),
+            thresholds: &self.thresholds,
+        };
+        for sensor in self.sensors.values_mut() {
+            sensor.tick(now_ms, &rules, &mut self.timeline);
+        }
+    }
+
+    fn receive(&mut self, broker: usize, delivery: Delivery, at_ms: u64) {
+        if let Some(health) = self.brokers.get_mut(broker) {
+            health.messages += 1;
+        }
+        let rules = Rules {
+            primary: self.brokers.first().map(|b| b.name.as_str()),
+            thresholds: &self.thresholds,
+        };
+        let history_ms = self.history_ms;
+        match parse_message(&delivery.topic, &delivery.payload) {
+            Ok(Message::Reading(reading)) => {
+                let card = self
+                    .sensors
+                    .entry(reading.sensor.as_str().to_owned())
+                    .or_insert_with_key(|name| Sensor::new(name.clone(), history_ms));
+                card.apply_reading(reading, delivery.retained, at_ms, &rules, &mut self.timeline);
+            }
+            Ok(Message::Status(status)) => {
+                let card = self
+                    .sensors
+                    .entry(status.sensor.as_str().to_owned())
+                    .or_insert_with_key(|name| Sensor::new(name.clone(), history_ms));
+                card.apply_status(status, at_ms, &rules, &mut self.timeline);
+            }
+            Err(e) => {
+                self.rejected.count += 1;
+                let topic: String = delivery.topic.chars().take(80).collect();
+                let mut reason = format!("{topic}: {e}");
+                if let Some((cut, _)) = reason.char_indices().nth(MAX_REASON_CHARS) {
+                    reason.truncate(cut);
+                    reason.push('…');
+                }
+                self.rejected.last_reason = Some(reason);
+            }
+        }
+    }
+
+    fn broker_changed(&mut self, broker: usize, change: PhaseChange, at_ms: u64) {
+        let Some(health) = self.brokers.get_mut(broker) else {
+            return;
+        };
+        if health.phase != change.phase || health.since_ms.is_none() {
+            health.since_ms = Some(at_ms);
+        }
+        let entry = match (health.phase, change.phase) {
+            (Phase::Connected, Phase::Connected) | (Phase::Disconnected, Phase::Disconnected) => None,
+            (_, Phase::Connected) => Some((Kind::BrokerUp, "connected".to_owned())),
+            (_, Phase::Disconnected) => Some((Kind::BrokerDown, change.reason.clone().unwrap_or_default())),
+            (_, Phase::Connecting) => None,
+        };
+        if let Some((kind, detail)) = entry {
+            self.timeline.push(at_ms, kind, &health.name, detail);
+        }
+        health.phase = change.phase;
+        health.attempts = change.attempts;
+        if change.phase == Phase::Disconnected {
+            health.last_error = change.reason.or(health.last_error.take());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! A sensor's recent values as a bounded ring buffer: at most `HISTORY_POINTS` points spanning the configured window
+//! (default 10 minutes). Readings closer together than one bucket (`window / HISTORY_POINTS`) share a point, which
+//! keeps the last value and the bucket's extremes, so memory and chart cost stay flat at any message rate. Pure.
+
+use std::collections::VecDeque;
+
+/// Most points kept per sensor (one bucket each).
+pub const HISTORY_POINTS: usize = 600;
+/// Narrowest bucket: readings within this many ms always share a point.
+pub const MIN_BUCKET_MS: u64 = 250;
+
+/// One bucket of readings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Sampling time (the reading's `ts`, else when it arrived), ms since the Unix epoch.
+    pub at_ms: u64,
+    /// The last value in the bucket.
+    pub value: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    window_ms: u64,
+    bucket_ms: u64,
+    points: VecDeque<Point>,
+}
+
+impl History {
+    pub fn new(window_ms: u64) -> Self {
+        let window_ms = window_ms.max(MIN_BUCKET_MS);
+        Self {
+            window_ms,
+            bucket_ms: (window_ms / HISTORY_POINTS as u64).max(MIN_BUCKET_MS),
+            points: VecDeque::new(),
+        }
+    }
+
+    pub fn window_ms(&self) -> u64 {
+        self.window_ms
+    }
+
+    /// Oldest first.
+    pub fn points(&self) -> &VecDeque<Point> {
+        &self.points
+    }
+
+    pub fn latest(&self) -> Option<&Point> {
+        self.points.back()
+    }
+
+    /// Adds a value sampled at `at_ms`. An older sample than the last point is ignored (the chart only moves
+    /// forward); one in the last point's bucket updates that point.
+    pub fn push(&mut self, at_ms: u64, value: f64) {
+        match self.points.back_mut() {
+            Some(last) if at_ms < last.at_ms => return,
+            Some(last) if at_ms - last.at_ms < self.bucket_ms => {
+                last.value = value;
+                last.min = last.min.min(value);
+                last.max = last.max.max(value);
+            }
+            _ => self.points.push_back(Point {
+                at_ms,
+                value,
+                min: value,
+                max: value,
+            }),
+        }
+        let oldest = at_ms.saturating_sub(self.window_ms);
+        while self.points.front().is_some_and(|p| p.at_ms < oldest) || self.points.len() > HISTORY_POINTS {
+            self.points.pop_front();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readings_in_one_bucket_share_a_point_with_their_extremes() {
+        let mut h = History::new(600_000);
+        h.push(10_000, 5.0);
+        h.push(10_300, 9.0);
+        h.push(10_600, 7.0);
+        h.push(11_000, 1.0);
+        let p: Vec<Point> = h.points().iter().copied().collect();
+        assert_eq!(p.len(), 2);
+        assert_eq!((p[0].value, p[0].min, p[0].max), (7.0, 5.0, 9.0));
+        assert_eq!(p[1].value, 1.0);
+    }
+
+    #[test]
+    fn points_older_than_the_window_are_dropped() {
+        let mut h = History::new(60_000);
+        for s in 0..200 {
+            h.push(s * 1_000, s as f64);
+        }
+        assert!(h.points().front().is_some_and(|p| p.at_ms >= 199_000 - 60_000));
+        assert_eq!(h.latest().map(|p| p.value), Some(199.0));
+    }
+
+    #[test]
+    fn stays_bounded_at_any_rate_and_ignores_samples_from_the_past() {
+        let mut h = History::new(600_000);
+        for ms in 0..2_000_000u64 {
+            h.push(ms, 1.0);
+        }
+        assert!(h.points().len() <= HISTORY_POINTS);
+        let before = h.points().len();
+        h.push(5, 100.0);
+        assert_eq!(h.points().len(), before);
+        assert_eq!(h.latest().map(|p| p.value), Some(1.0));
+    }
+}

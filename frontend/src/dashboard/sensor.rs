@@ -1,0 +1,278 @@
+//! One sensor's card as data: the value shown, the broker it came through, presence and liveness, alert level,
+//! bounded history with failover moments, and the reading, duplicate and loss counters. Merges what both brokers
+//! deliver and records its own transitions in the timeline. Plain data, no signals; time is an argument.
+
+use super::history::History;
+use super::liveness::{Cadence, Evidence, Liveness};
+use super::sequence::{Sequence, Verdict};
+use super::timeline::{Kind, Timeline};
+use crate::config::{Level, ThresholdTable};
+use sensor_wire::{unit_for, Presence, Reading, Status};
+use std::collections::VecDeque;
+
+/// Most broker switches remembered per sensor for the chart.
+pub const MAX_SWITCHES: usize = 32;
+
+/// The reading a card shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Latest {
+    pub value: f64,
+    pub unit: Option<String>,
+    /// `broker_used` of the message.
+    pub broker_used: String,
+    pub boot: Option<String>,
+    pub seq: Option<u64>,
+    pub ts: Option<u64>,
+    /// Came as a retained message (the broker's last known value), not live.
+    pub retained: bool,
+    /// When this page received it, ms since the Unix epoch.
+    pub received_ms: u64,
+}
+
+/// A moment the sensor's `broker_used` changed, for the chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Switch {
+    pub at_ms: u64,
+    pub to: String,
+    /// Back to the primary broker.
+    pub failback: bool,
+}
+
+/// What a card displays; cheap to compare, so the view only redraws a card that changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensorSummary {
+    /// Value with unit when known, e.g. `25.5 °C`; empty before the first reading.
+    pub value: String,
+    pub broker: String,
+    pub readings: u64,
+    pub duplicates: u64,
+    pub lost: u64,
+    /// The presence that stands (a Will from a broker the sensor left reads as `Online`).
+    pub presence: Option<Presence>,
+    pub received_ms: Option<u64>,
+    pub state: Liveness,
+    pub alert: Level,
+}
+
+/// What the model knows that a sensor needs to judge itself.
+pub struct Rules<'a> {
+    /// Name of the first configured broker.
+    pub primary: Option<&'a str>,
+    pub thresholds: &'a ThresholdTable,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sensor {
+    pub name: String,
+    pub latest: Option<Latest>,
+    /// The last presence message and when it arrived.
+    pub presence: Option<(Status, u64)>,
+    /// Distinct live readings (retained copies and duplicates excluded).
+    pub readings: u64,
+    pub duplicates: u64,
+    pub history: History,
+    pub switches: VecDeque<Switch>,
+    pub state: Liveness,
+    pub alert: Level,
+    /// Changes whenever anything the card shows changes; the view keys its redraws on it.
+    pub revision: u64,
+    sequence: Sequence,
+    cadence: Cadence,
+    heard_ms: u64,
+}
+
+impl Sensor {
+    pub fn new(name: impl Into<String>, history_ms: u64) -> Self {
+        Self {
+            name: name.into(),
+            latest: None,
+            presence: None,
+            readings: 0,
+            duplicates: 0,
+            history: History::new(history_ms),
+            switches: VecDeque::new(),
+            state: Liveness::Live,
+            alert: Level::Ok,
+            revision: 0,
+            sequence: Sequence::default(),
+            cadence: Cadence::default(),
+            heard_ms: 0,
+        }
+    }
+
+    pub fn lost(&self) -> u64 {
+        self.sequence.lost()
+    }
+
+    pub fn unit(&self) -> Option<&str> {
+        self.latest.as_ref().and_then(|l| l.unit.as_deref()).or_else(|| unit_for(&self.name))
+    }
+
+    pub fn apply_reading(&mut self, reading: Reading, retained: bool, at_ms: u64, rules: &Rules, log: &mut Timeline) {
+        let latest = Latest {
+            value: reading.value,
+            unit: reading.unit,
+            broker_used: reading.broker_used,
+            boot: reading.boot,
+            seq: reading.seq,
+            ts: reading.ts,
+            retained,
+            received_ms: at_ms,
+        };
+        self.revision += 1;
+        self.heard_ms = self.heard_ms.max(at_ms);
+        if retained {
+            // A broker's last known value: shown until something newer arrives, never counted. Both brokers may hold
+            // one, and the primary's may be old after a failover, so keep the newer of two retained values.
+            if self
+                .latest
+                .as_ref()
+                .is_none_or(|shown| shown.retained && is_newer(&latest, shown))
+            {
+                self.show(latest);
+            }
+        } else {
+            let verdict = match latest.seq {
+                Some(seq) => self.sequence.observe(latest.boot.as_deref(), seq),
+                None => Verdict::Newest,
+            };
+            match verdict {
+                Verdict::Newest => {
+                    self.readings += 1;
+                    self.note_switch(&latest, rules, log);
+                    self.show(latest);
+                }
+                Verdict::Late | Verdict::BeforeFirst => self.readings += 1,
+                Verdict::Duplicate => self.duplicates += 1,
+            }
+        }
+        self.settle(at_ms, rules, log);
+    }
+
+    pub fn apply_status(&mut self, status: Status, at_ms: u64, rules: &Rules, log: &mut Timeline) {
+        if status.status == Presence::Online {
+            self.heard_ms = self.heard_ms.max(at_ms);
+        }
+        self.presence = Some((status, at_ms));
+        self.revision += 1;
+        self.settle(at_ms, rules, log);
+    }
+
+    /// Time passed: re-judges liveness (a sensor goes stale with no message at all).
+    pub fn tick(&mut self, now_ms: u64, rules: &Rules, log: &mut Timeline) {
+        self.settle(now_ms, rules, log);
+    }
+
+    fn show(&mut self, latest: Latest) {
+        let sampled = latest.received_ms;
+        self.cadence.observe(latest.boot.as_deref(), latest.seq, latest.ts.unwrap_or(sampled));
+        self.history.push(sampled, latest.value);
+        self.latest = Some(latest);
+    }
+
+    fn note_switch(&mut self, next: &Latest, rules: &Rules, log: &mut Timeline) {
+        let Some(shown) = &self.latest else { return };
+        if shown.broker_used == next.broker_used {
+            return;
+        }
+        let failback = rules.primary == Some(next.broker_used.as_str());
+        let kind = if failback { Kind::Failback } else { Kind::Failover };
+        log.push(
+            next.received_ms,
+            kind,
+            &self.name,
+            format!("{} → {}", shown.broker_used, next.broker_used),
+        );
+        self.switches.push_back(Switch {
+            at_ms: next.received_ms,
+            to: next.broker_used.clone(),
+            failback,
+        });
+        if self.switches.len() > MAX_SWITCHES {
+            self.switches.pop_front();
+        }
+    }
+
+    /// Recomputes liveness and alert level and logs their transitions.
+    fn settle(&mut self, now_ms: u64, rules: &Rules, log: &mut Timeline) {
+        let evidence = Evidence {
+            presence: self.presence.as_ref().map(|(s, at)| (s, *at)),
+            latest: self
+                .latest
+                .as_ref()
+                .map(|l| (l.boot.as_deref(), l.broker_used.as_str(), l.retained, l.received_ms)),
+            heard_ms: self.heard_ms,
+        };
+        let state = evidence.judge(now_ms, &self.cadence);
+        if state != self.state {
+            let entry = match (self.state, state) {
+                (_, Liveness::Offline) => Some((Kind::SensorOffline, "offline".to_owned())),
+                (Liveness::Offline, _) => Some((Kind::SensorOnline, "online".to_owned())),
+                (_, Liveness::Stale) => Some((
+                    Kind::Stale,
+                    format!("no reading for {} s", now_ms.saturating_sub(self.heard_ms) / 1000),
+                )),
+                _ => None,
+            };
+            if let Some((kind, detail)) = entry {
+                log.push(now_ms, kind, &self.name, detail);
+            }
+            self.state = state;
+            self.revision += 1;
+        }
+        let alert = self
+            .latest
+            .as_ref()
+            .map_or(Level::Ok, |l| rules.thresholds.level(&self.name, l.value));
+        if alert != self.alert {
+            let detail = format!("{} → {} at {}", self.alert.as_str(), alert.as_str(), self.value_text());
+            log.push(now_ms, Kind::Alert, &self.name, detail);
+            self.alert = alert;
+            self.revision += 1;
+        }
+    }
+
+    /// The value as shown on the card: `25.5 °C`, or the bare number for a type without a known unit.
+    pub fn value_text(&self) -> String {
+        let Some(latest) = &self.latest else {
+            return String::new();
+        };
+        match self.unit() {
+            Some(unit) => format!("{} {unit}", latest.value),
+            None => latest.value.to_string(),
+        }
+    }
+
+    /// The presence that stands: `Offline` only while the model judges the sensor offline.
+    pub fn standing_presence(&self) -> Option<Presence> {
+        let (status, _) = self.presence.as_ref()?;
+        Some(match (status.status, self.state) {
+            (Presence::Offline, Liveness::Offline) => Presence::Offline,
+            (Presence::Offline, _) => Presence::Online,
+            (p, _) => p,
+        })
+    }
+
+    pub fn summary(&self) -> SensorSummary {
+        SensorSummary {
+            value: self.value_text(),
+            broker: self.latest.as_ref().map(|l| l.broker_used.clone()).unwrap_or_default(),
+            readings: self.readings,
+            duplicates: self.duplicates,
+            lost: self.lost(),
+            presence: self.standing_presence(),
+            received_ms: self.latest.as_ref().map(|l| l.received_ms),
+            state: self.state,
+            alert: self.alert,
+        }
+    }
+}
+
+/// Whether `a` was sampled after `b`, judged by `ts`, else by `seq` within one boot, else by arrival.
+fn is_newer(a: &Latest, b: &Latest) -> bool {
+    match (a.ts, b.ts, a.seq, b.seq) {
+        (Some(ta), Some(tb), _, _) => ta > tb,
+        (_, _, Some(sa), Some(sb)) if a.boot == b.boot => sa > sb,
+        _ => true,
+    }
+}

@@ -1,0 +1,42 @@
+//! Settings of one browser MQTT session and their defaults: keepalive, deadlines, frame limit, backoff.
+
+use super::Backoff;
+use sensor_wire::MAX_PAYLOAD_BYTES;
+
+/// MQTT keepalive announced in CONNECT, seconds. The session pings after half of it without traffic.
+pub const DEFAULT_KEEP_ALIVE_S: u16 = 10;
+/// How long a PINGRESP may take before the broker is taken as hung.
+pub const DEFAULT_PING_TIMEOUT_MS: u64 = 3_000;
+/// How long the socket open, CONNACK and SUBACK may take together.
+pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
+/// Largest frame accepted: the largest payload the wire format allows plus room for the topic and header.
+/// A bigger frame closes the session (the brokers' `message_size_limit` keeps such frames from arriving).
+pub const DEFAULT_MAX_FRAME_BYTES: usize = MAX_PAYLOAD_BYTES + 1024;
+
+/// Settings of one session. `Default`-free on purpose: the client id must be unique per page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionConfig {
+    pub client_id: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub keep_alive_s: u16,
+    pub ping_timeout_ms: u64,
+    pub connect_timeout_ms: u64,
+    pub max_frame_bytes: usize,
+    pub backoff: Backoff,
+}
+
+impl SessionConfig {
+    pub fn new(client_id: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            username: None,
+            password: None,
+            keep_alive_s: DEFAULT_KEEP_ALIVE_S,
+            ping_timeout_ms: DEFAULT_PING_TIMEOUT_MS,
+            connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            backoff: Backoff::default(),
+        }
+    }
+}
