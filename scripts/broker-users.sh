@@ -10,16 +10,17 @@
 # A user's password comes from its argument USER=PASSWORD, else from MQTT_PASSWORD_<USER> (upper case, `-` → `_`),
 # else it is dev-<user>. A user not in USERS below is added too, but can do nothing until mosquitto/acl names it.
 # Afterwards: give each sensor its new password (MQTT_PASSWORD in docker-compose.yml), the dashboard its new one
-# (`password` in its config.json), and restart the brokers (`docker compose restart broker-primary broker-secondary`).
+# (`password` in its config.json), restart the brokers (`docker compose restart broker-primary broker-secondary`) and
+# the rest (`docker compose up -d --build`).
 # Needs mosquitto_passwd (package mosquitto) or, failing that, docker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The users mosquitto/acl knows: one per seed sensor (named after its compose service) and the dashboard.
-USERS=(sensor-temp sensor-humidity sensor-volt sensor-air dashboard)
+# The users mosquitto/acl knows: one per seed sensor (named after its compose service), the dashboard, the operator.
+USERS=(sensor-temp sensor-humidity sensor-volt sensor-air dashboard operator)
 MOSQUITTO_IMAGE=eclipse-mosquitto:2.0
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit "${1:-0}"; }
 
 output=mosquitto/passwd
 declare -A given=()
@@ -27,14 +28,14 @@ extra=()
 while [ $# -gt 0 ]; do
   case $1 in
     -h|--help) usage ;;
-    -o|--output) [ $# -ge 2 ] || usage 2; output=$2; shift 2 ;;
+    -o|--output) [ $# -ge 2 ] || usage 2 >&2; output=$2; shift 2 ;;
     *=*)
       user=${1%%=*}
       [ -n "$user" ] || { echo "broker-users.sh: empty user name in argument" >&2; exit 2; }
       [ -z "${given[$user]+x}" ] && [[ ! " ${USERS[*]} " == *" $user "* ]] && extra+=("$user")
       given[$user]=${1#*=}
       shift ;;
-    *) echo "broker-users.sh: unexpected argument \`$1\` (expected USER=PASSWORD or -o FILE)" >&2; usage 2 ;;
+    *) echo "broker-users.sh: unexpected argument \`$1\` (expected USER=PASSWORD or -o FILE)" >&2; usage 2 >&2 ;;
   esac
 done
 

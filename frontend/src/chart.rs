@@ -1,10 +1,13 @@
 //! Chart geometry: turns a sensor's history into SVG coordinates — the line's path, axis ticks, the latest value's
-//! position and the failover marks — for a plot area of a given size. Pure (numbers in, strings and positions
-//! out); `components/history_chart.rs` draws them. A chart crate would cost more first-load bytes than our whole
-//! budget headroom; this is all a time series of one value needs.
+//! position and the failover marks — for a plot area of a given size; `markup` turns a plot into SVG text. Pure
+//! (numbers in, strings out); `components/sparkline.rs` and `components/history_chart.rs` show them. Why our own:
+//! the Leptos chart crates (e.g. leptos-chartistry) and plotters' canvas backend each cost more first-load bytes
+//! than the whole budget headroom, and one time series of one value needs only a path and a few ticks.
+
+pub mod markup;
 
 use crate::dashboard::{Point, Switch};
-use std::fmt::Write;
+use crate::markup::push_fixed1;
 
 /// Where the plot area sits inside the SVG viewBox.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,6 +44,14 @@ pub struct Plot {
     pub marks: Vec<Mark>,
 }
 
+/// Where the time axis starts: the history window before `to_ms`, narrowed to where the data starts so a young
+/// history fills the chart, but spanning at least `min_span_ms`.
+pub fn start_of_axis(points: &[Point], to_ms: u64, window_ms: u64, min_span_ms: u64) -> u64 {
+    let window_start = to_ms.saturating_sub(window_ms);
+    let data_start = points.first().map_or(window_start, |p| p.at_ms.max(window_start));
+    data_start.min(to_ms.saturating_sub(min_span_ms))
+}
+
 /// Time steps the x axis may use, in ms.
 const TIME_STEPS: [u64; 10] = [5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000];
 
@@ -57,8 +68,10 @@ pub fn plot(points: &[Point], switches: &[Switch], from_ms: u64, to_ms: u64, are
     let step = visible.len().div_ceil(max_points.max(2)).max(1);
     let last = visible.len().saturating_sub(1);
     for (i, p) in visible.iter().enumerate().filter(|(i, _)| i % step == 0 || *i == last) {
-        let command = if plot.line.is_empty() { 'M' } else { 'L' };
-        let _ = write!(plot.line, "{command}{:.1},{:.1}", x(p.at_ms), y(p.value));
+        plot.line.push(if plot.line.is_empty() { 'M' } else { 'L' });
+        push_fixed1(&mut plot.line, x(p.at_ms));
+        plot.line.push(',');
+        push_fixed1(&mut plot.line, y(p.value));
         if i == last {
             plot.latest = Some((x(p.at_ms), y(p.value)));
         }
@@ -108,17 +121,32 @@ pub fn nice_ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
         return Vec::new();
     }
     let raw = (high - low) / count as f64;
-    let magnitude = 10f64.powf(raw.log10().floor());
+    // The power of ten at or below `raw` (a loop rather than `log10`, which would add libm to the wasm).
+    let mut magnitude = 1.0;
+    while magnitude > raw {
+        magnitude /= 10.0;
+    }
+    while magnitude * 10.0 <= raw {
+        magnitude *= 10.0;
+    }
     let step = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * magnitude)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * magnitude);
+    // Each tick as an integer multiple of the step, divided rather than multiplied by a fraction, so labels read
+    // `0.3`, not `0.30000000000000004`.
+    let per_unit = if step < 1.0 { (1.0 / step).round() } else { 1.0 };
+    let whole_step = if step < 1.0 { 1.0 } else { step };
     let mut ticks = Vec::new();
-    let mut v = (low / step).ceil() * step;
-    while v <= high && ticks.len() <= count * 2 {
-        ticks.push(if v.abs() < step * 1e-9 { 0.0 } else { v });
-        v += step;
+    let mut k = (low / step).ceil();
+    loop {
+        let v = k * whole_step / per_unit;
+        if v > high || ticks.len() > count * 2 {
+            break;
+        }
+        ticks.push(if v == 0.0 { 0.0 } else { v });
+        k += 1.0;
     }
     ticks
 }
@@ -186,10 +214,20 @@ mod tests {
     }
 
     #[test]
+    fn the_axis_starts_where_the_data_does_within_the_window_and_spans_a_minimum() {
+        let points = [point(100_000, 1.0), point(200_000, 2.0)];
+        assert_eq!(start_of_axis(&points, 200_000, 600_000, 30_000), 100_000);
+        assert_eq!(start_of_axis(&points, 110_000, 600_000, 30_000), 80_000);
+        assert_eq!(start_of_axis(&points, 900_000, 600_000, 30_000), 300_000);
+        assert_eq!(start_of_axis(&[], 900_000, 600_000, 30_000), 300_000);
+    }
+
+    #[test]
     fn nice_ticks_are_round_and_a_flat_line_still_gets_a_range() {
         assert_eq!(nice_ticks(0.0, 10.0, 5), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
         assert_eq!(nice_ticks(181.0, 239.0, 3), [200.0, 220.0]);
         assert_eq!(value_range([5.0, 5.0].into_iter()), (4.0, 6.0));
         assert!(nice_ticks(1.0, 1.0, 3).is_empty());
+        assert_eq!(nice_ticks(0.05, 0.75, 4), [0.2, 0.4, 0.6]);
     }
 }

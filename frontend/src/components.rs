@@ -3,7 +3,6 @@
 
 mod alert_announcer;
 mod broker_bar;
-mod broker_status;
 mod event_timeline;
 mod history_chart;
 mod rejected_count;
@@ -15,7 +14,6 @@ mod wall_clock;
 
 pub use alert_announcer::AlertAnnouncer;
 pub use broker_bar::BrokerBar;
-pub use broker_status::BrokerStatus;
 pub use event_timeline::EventTimeline;
 pub use history_chart::HistoryChart;
 pub use rejected_count::RejectedCount;

@@ -14,10 +14,9 @@
 pub mod load;
 mod thresholds;
 
-pub use thresholds::{Level, ThresholdTable, Thresholds, DEFAULT_THRESHOLDS};
+pub use thresholds::{Level, ThresholdOverrides, ThresholdTable, Thresholds, DEFAULT_THRESHOLDS};
 
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use thiserror::Error;
 
 /// Where the page looks for its configuration, relative to `index.html`.
@@ -47,8 +46,8 @@ pub struct BrokerConfig {
 pub struct Config {
     pub brokers: Vec<BrokerConfig>,
     /// Per sensor type; types named here replace their defaults (`DEFAULT_THRESHOLDS`).
-    #[serde(default)]
-    pub thresholds: BTreeMap<String, Thresholds>,
+    #[serde(default, deserialize_with = "thresholds::deserialize_overrides")]
+    pub thresholds: ThresholdOverrides,
     #[serde(default = "default_history_minutes")]
     pub history_minutes: u32,
 }
@@ -143,7 +142,7 @@ impl Config {
             .collect();
         Self {
             brokers,
-            thresholds: BTreeMap::new(),
+            thresholds: Vec::new(),
             history_minutes: DEFAULT_HISTORY_MINUTES,
         }
     }

@@ -8,6 +8,7 @@
 pub mod chart;
 pub mod config;
 pub mod dashboard;
+pub mod markup;
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]

@@ -3,13 +3,14 @@
 //! It decides nothing itself: which broker, when to retry and what to re-send come from `failover` and `outbox`.
 
 mod link;
+mod presence;
 
 use crate::config::Config;
 use crate::failover::{Decision, Event, Policy, PRIMARY};
 use crate::outbox::{Acked, Outbox, DEFAULT_WINDOW};
 use crate::sample::{Identity, Sample};
 use link::{Failure, Link, LinkEvent, LinkOptions, Publication};
-use sensor_wire::{Presence, Status, Topic};
+use sensor_wire::{Presence, Topic};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -76,14 +77,15 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> RunSumma
     let now = now();
     let (policy, first) = Policy::start(config.failover, config.brokers.len(), now);
     let outbox = Outbox::new(config.outbox_capacity, DEFAULT_WINDOW);
-    let node_brokers = config.brokers.len();
+    let refusals = vec![0; config.brokers.len()];
     let user = config
         .credentials
         .as_ref()
         .map_or("(anonymous)", |c| c.username.as_str());
     info!(sensor = %config.sensor, boot = %boot, primary = %config.brokers[PRIMARY].name, %user, "starting");
     if config.credentials.is_none() {
-        warn!("MQTT_USERNAME and MQTT_PASSWORD are not set: connecting anonymously, and a broker with an ACL drops anonymous readings");
+        // The shipped brokers accept anonymous clients but silently drop what they publish.
+        warn!("MQTT_USERNAME and MQTT_PASSWORD are not set: brokers with an ACL will drop these readings");
     }
     let mut node = Node {
         config,
@@ -96,7 +98,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> RunSumma
         next_seq: 0,
         acknowledged: 0,
         quiet: false,
-        refusals: vec![0; node_brokers],
+        refusals,
         stopping: None,
     };
     node.apply(first, None);
@@ -333,37 +335,6 @@ impl Node {
         }
     }
 
-    fn publish_presence(&mut self, presence: Presence) {
-        let Some(current) = self.current.as_ref().filter(|c| c.connected) else {
-            return;
-        };
-        let name = self.config.brokers[current.broker].name.clone();
-        if self.hand_status(&current.link, presence, &name) {
-            self.outbox.other_handed();
-            if let Some(c) = self.current.as_mut() {
-                c.presence = Some(presence);
-            }
-        }
-    }
-
-    fn hand_status(&self, link: &Link, presence: Presence, broker_used: &str) -> bool {
-        link.publish(self.status_message(presence, broker_used)).is_ok()
-    }
-
-    fn status_message(&self, presence: Presence, broker_used: &str) -> Publication {
-        let status = Status {
-            sensor: self.identity.sensor.clone(),
-            status: presence,
-            broker_used: broker_used.to_owned(),
-            boot: self.identity.boot.clone(),
-        };
-        Publication {
-            topic: Topic::Status(self.identity.sensor.clone()).to_topic_string(),
-            payload: status.to_json(),
-            retain: true,
-        }
-    }
-
     fn begin_stop(&mut self) {
         info!(
             unacked = self.outbox.len(),
@@ -402,18 +373,14 @@ impl Node {
     /// 4th, 8th… refusal in a row (the policy's backoff spaces the attempts), at debug in between.
     fn refused(&mut self, broker: usize, reason: &str) {
         self.refusals[broker] += 1;
-        let refusals = self.refusals[broker];
-        let name = &self.config.brokers[broker].name;
-        let Some(user) = self.config.credentials.as_ref().map(|c| c.username.as_str()) else {
-            if refusals.is_power_of_two() {
-                error!(broker = %name, refusals, "broker refused an anonymous connection ({reason}): set MQTT_USERNAME and MQTT_PASSWORD");
-            }
-            return;
-        };
-        if refusals.is_power_of_two() {
-            error!(broker = %name, %user, refusals, "broker refused the credentials ({reason}): check MQTT_USERNAME and MQTT_PASSWORD");
-        } else {
-            debug!(broker = %name, %user, refusals, "broker refused the credentials ({reason})");
+        let (refusals, name) = (self.refusals[broker], &self.config.brokers[broker].name);
+        let user = self.config.credentials.as_ref().map(|c| c.username.as_str());
+        match (refusals.is_power_of_two(), user) {
+            (false, _) => debug!(broker = %name, ?user, refusals, "broker refused the credentials ({reason})"),
+            (true, Some(user)) => error!(broker = %name, %user, refusals,
+                "broker refused the credentials ({reason}): check MQTT_USERNAME and MQTT_PASSWORD"),
+            (true, None) => error!(broker = %name, refusals,
+                "broker refused an anonymous connection ({reason}): set MQTT_USERNAME and MQTT_PASSWORD"),
         }
     }
 

@@ -30,8 +30,23 @@ const ANONYMOUS: Login = None;
 
 type Login = Option<(&'static str, &'static str)>;
 
-/// A broker started from the shipped config with auth, on a free TCP port (and a free WebSocket port).
-async fn shipped_broker(port: u16) -> Broker {
+/// A broker started from the shipped config with auth, on a free TCP port and a free WebSocket port.
+async fn shipped_broker() -> Broker {
+    let mut last_log = String::new();
+    // A port picked as free may be taken by another test's client before Mosquitto binds it: try others.
+    for _ in 0..3 {
+        let port = free_port();
+        let text = shipped_config::for_native_run(port, free_port(), harness::running_as_root());
+        match Broker::try_start_with_config(port, &text).await {
+            Ok(broker) => return broker,
+            Err(log) => last_log = log,
+        }
+    }
+    panic!("mosquitto did not start on three pairs of free ports:\n{last_log}")
+}
+
+/// The shipped config with auth again on `port`, as a restarted broker.
+async fn restarted_shipped_broker(port: u16) -> Broker {
     let text = shipped_config::for_native_run(port, free_port(), harness::running_as_root());
     Broker::start_with_config(port, &text).await
 }
@@ -133,8 +148,8 @@ async fn wait_for(inbox: &Inbox, payload: &str, broker: &Broker) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_each_sensor_writes_and_only_its_own_topics_while_anyone_may_read() {
-    let port = free_port();
-    let broker = shipped_broker(port).await;
+    let broker = shipped_broker().await;
+    let port = broker.port;
     let anonymous = subscribe_raw(port, ANONYMOUS).await;
     let dashboard = subscribe_raw(port, DASHBOARD).await;
 
@@ -157,8 +172,10 @@ async fn only_each_sensor_writes_and_only_its_own_topics_while_anyone_may_read()
             .await
             .unwrap_or_else(|e| panic!("{login:?} could not even connect: {e}"));
     }
-    // Beyond the brokers' message_size_limit, from a user who may write the topic: dropped, or the connection closed.
-    for size in [MAX_PAYLOAD_BYTES + 1, 1 << 20] {
+    // Well beyond the brokers' limit, from a user who may write the topic: never delivered (Mosquitto closes the
+    // connection). Mosquitto 2.0.11 applies `message_size_limit 4096` as a packet limit with about 1 KiB to spare
+    // (a 5000-byte payload still passes), so just above 4096 is not a reliable probe; docs/security.md says more.
+    for size in [2 * MAX_PAYLOAD_BYTES, 1 << 20] {
         let _ = publish_once(port, SENSOR_TEMP, "sensor/temperature", vec![b'x'; size], true).await;
     }
     let allowed: [(Login, &str); 8] = [
@@ -210,8 +227,8 @@ async fn only_each_sensor_writes_and_only_its_own_topics_while_anyone_may_read()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_or_an_unknown_user_is_refused_at_connect() {
-    let port = free_port();
-    let _broker = shipped_broker(port).await;
+    let broker = shipped_broker().await;
+    let port = broker.port;
     for login in [
         Some(("sensor-temp", "wrong")),
         Some(("dashboard", "")),
@@ -237,8 +254,8 @@ struct AuthStack {
 }
 
 async fn auth_stack(user: &str, password: &str) -> AuthStack {
-    let primary = shipped_broker(free_port()).await;
-    let secondary = shipped_broker(free_port()).await;
+    let primary = shipped_broker().await;
+    let secondary = shipped_broker().await;
     let (on_primary, on_secondary) = (Seen::default(), Seen::default());
     subscribe(primary.port, on_primary.clone()).await;
     subscribe(secondary.port, on_secondary.clone()).await;
@@ -286,7 +303,7 @@ async fn a_sensor_with_its_credentials_gets_readings_through_and_fails_back_with
     wait_until(WAIT, "readings through the secondary", beyond, || s.sensor.log_text()).await;
 
     // The failback probe must log in too.
-    s.primary = shipped_broker(port).await;
+    s.primary = restarted_shipped_broker(port).await;
     subscribe(port, s.on_primary.clone()).await;
     let last = s.on_secondary.max_seq().unwrap();
     let back = || p.max_seq().is_some_and(|m| m > last);

@@ -23,6 +23,11 @@ pub fn mosquitto_conf() -> anyhow::Result<PathBuf> {
     existing(workspace_root().join("mosquitto.conf"), "the shipped mosquitto.conf")
 }
 
+/// The repository's `mosquitto/` directory: the brokers' password file and ACL.
+pub fn broker_files_dir() -> PathBuf {
+    workspace_root().join("mosquitto")
+}
+
 /// The shipped `nginx.conf`.
 pub fn nginx_conf() -> anyhow::Result<PathBuf> {
     existing(workspace_root().join("nginx.conf"), "the shipped nginx.conf")

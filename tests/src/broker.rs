@@ -56,7 +56,7 @@ impl Broker {
             std::fs::read_to_string(&shipped_path).with_context(|| format!("reading {}", shipped_path.display()))?;
         // SAFETY: geteuid has no preconditions.
         let as_root = unsafe { libc::geteuid() } == 0;
-        let text = config::rewrite(&shipped, ports, as_root)?;
+        let text = config::rewrite(&shipped, ports, &crate::artifacts::broker_files_dir(), as_root)?;
         let conf = dir.join(format!("{name}.conf"));
         std::fs::write(&conf, text).with_context(|| format!("writing {}", conf.display()))?;
         let mut broker = Broker {

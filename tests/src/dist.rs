@@ -14,11 +14,30 @@ pub struct BrokerEndpoint {
 
 #[derive(Serialize)]
 struct DashboardConfig<'a> {
-    brokers: &'a [BrokerEndpoint],
+    brokers: Vec<BrokerEntry<'a>>,
 }
 
-/// `{"brokers":[{"name":…,"url":…},…]}`.
+#[derive(Serialize)]
+struct BrokerEntry<'a> {
+    name: &'a str,
+    url: &'a str,
+    username: &'a str,
+    password: &'a str,
+}
+
+/// `{"brokers":[{"name":…,"url":…,"username":"dashboard","password":…},…]}`: the dashboard logs in to every
+/// broker with the read-only development login.
 pub fn config_json(brokers: &[BrokerEndpoint]) -> String {
+    let login = crate::credentials::DASHBOARD;
+    let brokers = brokers
+        .iter()
+        .map(|b| BrokerEntry {
+            name: &b.name,
+            url: &b.url,
+            username: login.username,
+            password: login.password,
+        })
+        .collect();
     serde_json::to_string(&DashboardConfig { brokers }).unwrap_or_default()
 }
 
@@ -61,7 +80,11 @@ mod tests {
         ];
         assert_eq!(
             config_json(&brokers),
-            r#"{"brokers":[{"name":"broker-primary","url":"ws://127.0.0.1:1"},{"name":"broker-secondary","url":"ws://127.0.0.1:2"}]}"#
+            concat!(
+                r#"{"brokers":[{"name":"broker-primary","url":"ws://127.0.0.1:1","username":"dashboard","#,
+                r#""password":"dev-dashboard"},{"name":"broker-secondary","url":"ws://127.0.0.1:2","#,
+                r#""username":"dashboard","password":"dev-dashboard"}]}"#
+            )
         );
     }
 

@@ -21,11 +21,20 @@ pub struct SensorSpec {
 }
 
 impl SensorSpec {
+    /// A seed sensor type gets its development login (`MQTT_USERNAME`/`MQTT_PASSWORD`), as docker-compose gives it;
+    /// any other type connects anonymously, and the brokers' ACL drops what it publishes.
     pub fn new(sensor_type: &str, interval: Duration) -> SensorSpec {
+        let extra_env = match crate::credentials::sensor_login(sensor_type) {
+            Some(login) => vec![
+                ("MQTT_USERNAME".to_owned(), login.username.to_owned()),
+                ("MQTT_PASSWORD".to_owned(), login.password.to_owned()),
+            ],
+            None => Vec::new(),
+        };
         SensorSpec {
             sensor_type: sensor_type.to_owned(),
             interval,
-            extra_env: Vec::new(),
+            extra_env,
         }
     }
 

@@ -1,6 +1,7 @@
 //! `Subscriber`: an MQTT client (rumqttc) on one broker that records every message it receives on a filter, with
 //! the time it arrived. It reconnects and resubscribes by itself when its broker dies and comes back, so failover
-//! scenarios can count what each broker delivered.
+//! scenarios can count what each broker delivered. Every connection attempt uses a fresh client id, so an attempt
+//! a hung broker only answers later can never take over (and end) the session of the attempt that succeeded.
 //!
 //! It records; it judges nothing. Parsing goes through `sensor-wire`, the one place that knows the wire format.
 
@@ -39,6 +40,7 @@ impl Received {
 struct Record {
     received: Vec<Received>,
     subacks: u32,
+    last_suback: Option<Instant>,
     connected: bool,
     disconnects: u32,
 }
@@ -57,7 +59,8 @@ impl Subscriber {
     pub async fn connect(label: &str, port: u16, filter: &str) -> anyhow::Result<Subscriber> {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut options = MqttOptions::new(format!("e2e-{label}-{}-{n}", std::process::id()), "127.0.0.1", port);
+        let client_id = format!("e2e-{label}-{}-{n}", std::process::id());
+        let mut options = MqttOptions::new(client_id.clone(), "127.0.0.1", port);
         options.set_keep_alive(Duration::from_secs(5)).set_clean_session(true);
         let (client, mut eventloop) = AsyncClient::new(options, 64);
         let record = Arc::new(Mutex::new(Record::default()));
@@ -65,6 +68,7 @@ impl Subscriber {
         let task = tokio::spawn({
             let record = Arc::clone(&record);
             async move {
+                let mut attempt = 0u32;
                 loop {
                     match eventloop.poll().await {
                         Ok(Event::Incoming(Packet::ConnAck(_))) => {
@@ -72,7 +76,11 @@ impl Subscriber {
                             // Clean session: every (re)connect needs its subscription again.
                             let _ = client.try_subscribe(filter.clone(), QoS::AtLeastOnce);
                         }
-                        Ok(Event::Incoming(Packet::SubAck(_))) => lock(&record).subacks += 1,
+                        Ok(Event::Incoming(Packet::SubAck(_))) => {
+                            let mut r = lock(&record);
+                            r.subacks += 1;
+                            r.last_suback = Some(Instant::now());
+                        }
                         Ok(Event::Incoming(Packet::Publish(p))) => lock(&record).received.push(Received {
                             topic: p.topic.clone(),
                             payload: p.payload.to_vec(),
@@ -88,6 +96,8 @@ impl Subscriber {
                                 }
                                 r.connected = false;
                             }
+                            attempt += 1;
+                            eventloop.mqtt_options.set_client_id(format!("{client_id}-r{attempt}"));
                             tokio::time::sleep(RECONNECT_PAUSE).await;
                         }
                     }
@@ -142,6 +152,13 @@ impl Subscriber {
 
     pub fn is_connected(&self) -> bool {
         self.lock().connected
+    }
+
+    /// Connected, with a SUBACK received at or after `since`: a broker that was restarted or resumed before
+    /// `since` delivers everything published to it from now on to this subscriber.
+    pub fn subscribed_since(&self, since: Instant) -> bool {
+        let r = self.lock();
+        r.connected && r.last_suback.is_some_and(|at| at >= since)
     }
 
     /// How often an established connection was lost.

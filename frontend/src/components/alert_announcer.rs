@@ -9,8 +9,8 @@ use leptos::prelude::*;
 pub fn AlertAnnouncer() -> impl IntoView {
     let ctx = expect_context::<DashboardContext>();
     let revision = Memo::new(move |_| ctx.dashboard.with(|d| d.timeline().revision()));
-    let text = Memo::new(move |previous: Option<&String>| {
-        revision.track();
+    let text = Memo::new(move |_| {
+        revision.with(|_| ()); // reads (not just tracks) so the lazy memo computes and subscribes
         ctx.dashboard.with_untracked(|d| {
             d.timeline()
                 .entries()
@@ -20,13 +20,12 @@ pub fn AlertAnnouncer() -> impl IntoView {
                     Kind::SensorOffline => format!("{} is offline", e.subject),
                     _ => format!("Broker {} is down", e.subject),
                 })
-                .or_else(|| previous.cloned())
                 .unwrap_or_default()
         })
     });
     view! {
         <div class="visually-hidden" role="status" aria-live="polite" aria-atomic="true" data-field="announcement">
-            {move || text.get()}
+            {Signal::<String>::from(text)}
         </div>
     }
 }

@@ -1,9 +1,10 @@
 //! `EventTimeline`: what happened, newest first: `li[data-event=ID][data-kind=KIND]` with the time, kind, subject
-//! and detail. Under a flood of events it redraws at most four times a second (and on the next second's tick).
+//! and detail (markup from `markup::timeline`). Under a flood of events it redraws at most four times a second
+//! (and on the next second's tick).
 
 use super::wall_clock;
 use crate::app::DashboardContext;
-use crate::dashboard::Entry;
+use crate::markup;
 use leptos::prelude::*;
 
 /// Entries drawn; the model keeps more.
@@ -21,32 +22,16 @@ pub fn EventTimeline() -> impl IntoView {
             _ => (revision, now),
         }
     });
-    let entries = Memo::new(move |_| {
-        key.track();
+    let items = Memo::new(move |_| {
+        key.with(|_| ()); // reads (not just tracks) so the lazy memo computes and subscribes
         ctx.dashboard
-            .with_untracked(|d| d.timeline().entries().take(SHOWN).cloned().collect::<Vec<Entry>>())
+            .with_untracked(|d| markup::timeline(d.timeline().entries().take(SHOWN), &wall_clock))
     });
     view! {
         <aside class="timeline" aria-labelledby="timeline-title">
             <h2 id="timeline-title">"Timeline"</h2>
-            <Show when=move || entries.with(Vec::is_empty)>
-                <p class="empty">"Nothing has happened yet."</p>
-            </Show>
-            <ol class="events">
-                <For each=move || entries.get() key=|e| e.id children=move |e| {
-                    view! {
-                        <li class="event" data-event=e.id data-kind=e.kind.as_str()>
-                            <time>{wall_clock(e.at_ms)}</time>
-                            " "
-                            <span class="kind">{e.kind.as_str()}</span>
-                            " "
-                            <span class="subject">{e.subject}</span>
-                            " "
-                            <span class="detail-text">{e.detail}</span>
-                        </li>
-                    }
-                }/>
-            </ol>
+            <p class="empty" hidden={Signal::derive(move || key.get().0 > 0)}>"Nothing has happened yet."</p>
+            <ol class="events" inner_html={Signal::<String>::from(items)}></ol>
         </aside>
     }
 }

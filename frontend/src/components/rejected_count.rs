@@ -8,15 +8,16 @@ use leptos::prelude::*;
 pub fn RejectedCount() -> impl IntoView {
     let ctx = expect_context::<DashboardContext>();
     let rejected = Memo::new(move |_| ctx.dashboard.with(|d| d.rejected().clone()));
-    let count = move || rejected.with(|r| r.count.to_string());
-    let reason = move || rejected.with(|r| r.last_reason.clone().unwrap_or_default());
+    let count = Signal::derive(move || rejected.with(|r| r.count.to_string()));
+    let reason = Signal::derive(move || rejected.with(|r| r.last_reason.clone().unwrap_or_default()));
+    let shown = Signal::derive(move || rejected.with(|r| r.last_reason.clone().unwrap_or_else(|| "none so far".to_owned())));
     view! {
         <details class="rejected" class:has-rejected=move || rejected.with(|r| r.count > 0)>
             <summary>
                 "Rejected messages: "
                 <span data-field="rejected" title=reason>{count}</span>
             </summary>
-            <p class="rejected-reason">{move || { let r = reason(); if r.is_empty() { "none so far".to_owned() } else { r } }}</p>
+            <p class="rejected-reason">{shown}</p>
         </details>
     }
 }

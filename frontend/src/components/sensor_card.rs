@@ -1,11 +1,12 @@
 //! `SensorCard`: one sensor, `[data-sensor=TYPE]` with `data-state` (live|stale|offline), `data-alert`
 //! (ok|warn|crit) and `data-presence`, and `[data-field]` value (with unit), broker (its `broker_used`), readings,
 //! lost, duplicates, presence, state and alert, plus its `Sparkline`. Focusable; click, Enter or Space selects it
-//! for the large chart. Redraws only when the sensor's revision changes.
+//! for the large chart (again deselects). Redraws only when the sensor's revision changes.
 
 use super::Sparkline;
 use crate::app::DashboardContext;
 use crate::dashboard::{Sensor, SensorSummary};
+use crate::markup;
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use sensor_wire::Presence;
@@ -20,25 +21,32 @@ pub fn SensorCard(name: String) -> impl IntoView {
     let summary = Memo::new({
         let name = name.clone();
         move |_| {
-            revision.track();
+            revision.with(|_| ()); // reads (not just tracks) so the lazy memo computes and subscribes
             ctx.dashboard.with_untracked(|d| d.sensor(&name).map(Sensor::summary))
         }
     });
-    let field =
-        move |pick: fn(&SensorSummary) -> String| move || summary.with(|s| s.as_ref().map(pick).unwrap_or_default());
-    let presence = move || {
-        summary.with(|s| match s.as_ref().and_then(|s| s.presence) {
+    // Every reactive text and attribute is a `Signal`, so the view code is shared by all of them (smaller wasm).
+    let field = move |pick: fn(&SensorSummary) -> String| {
+        Signal::derive(move || summary.with(|s| s.as_ref().map(pick).unwrap_or_default()))
+    };
+    let word = move |pick: fn(&SensorSummary) -> &'static str, none: &'static str| {
+        Signal::derive(move || summary.with(|s| s.as_ref().map_or(none, pick)))
+    };
+    let presence = word(
+        |s| match s.presence {
             Some(Presence::Online) => "online",
             Some(Presence::Offline) => "offline",
             None => "unknown",
-        })
-    };
-    let state = move || summary.with(|s| s.as_ref().map_or("live", |s| s.state.as_str()));
-    let alert = move || summary.with(|s| s.as_ref().map_or("ok", |s| s.alert.as_str()));
-    let is_selected = {
+        },
+        "unknown",
+    );
+    let state = word(|s| s.state.as_str(), "live");
+    let alert = word(|s| s.alert.as_str(), "ok");
+    let is_selected = Memo::new({
         let name = name.clone();
-        move || ctx.selected.with(|s| s.as_deref() == Some(name.as_str()))
-    };
+        move |_| ctx.selected.with(|s| s.as_deref() == Some(name.as_str()))
+    });
+    let selected = Signal::derive(move || if is_selected.get() { "true" } else { "false" });
     let toggle = {
         let name = name.clone();
         move || {
@@ -54,7 +62,8 @@ pub fn SensorCard(name: String) -> impl IntoView {
     let on_key = {
         let toggle = toggle.clone();
         move |e: KeyboardEvent| {
-            if e.key() == "Enter" || e.key() == " " {
+            let key = e.key();
+            if key == "Enter" || key == " " {
                 e.prevent_default();
                 toggle();
             }
@@ -62,7 +71,7 @@ pub fn SensorCard(name: String) -> impl IntoView {
     };
     let label = {
         let name = name.clone();
-        move || {
+        Signal::derive(move || {
             summary.with(|s| match s {
                 Some(s) => format!(
                     "{name}: {}, {}, alert {}",
@@ -72,7 +81,7 @@ pub fn SensorCard(name: String) -> impl IntoView {
                 ),
                 None => name.clone(),
             })
-        }
+        })
     };
     let key = name.clone();
     let chart = name.clone();
@@ -83,10 +92,10 @@ pub fn SensorCard(name: String) -> impl IntoView {
             data-presence=presence
             data-state=state
             data-alert=alert
-            data-selected=move || is_selected().to_string()
+            data-selected=selected
             tabindex="0"
             role="button"
-            aria-pressed=move || is_selected().to_string()
+            aria-pressed=selected
             aria-label=label
             on:click=move |_| toggle()
             on:keydown=on_key
@@ -98,13 +107,7 @@ pub fn SensorCard(name: String) -> impl IntoView {
             </div>
             <p class="value" data-field="value">{field(|s| if s.value.is_empty() { "—".to_owned() } else { s.value.clone() })}</p>
             <Sparkline name=chart/>
-            <dl class="facts">
-                <div class="wide"><dt>"via"</dt><dd data-field="broker">{field(|s| s.broker.clone())}</dd></div>
-                <div><dt>"readings"</dt><dd data-field="readings">{field(|s| s.readings.to_string())}</dd></div>
-                <div><dt>"lost"</dt><dd data-field="lost">{field(|s| s.lost.to_string())}</dd></div>
-                <div><dt>"duplicates"</dt><dd data-field="duplicates">{field(|s| s.duplicates.to_string())}</dd></div>
-                <div><dt>"status"</dt><dd data-field="presence">{presence}</dd></div>
-            </dl>
+            <dl class="facts" inner_html=field(|s| markup::sensor_facts(s))></dl>
         </article>
     }
 }

@@ -1,8 +1,9 @@
 //! Alert thresholds per sensor type, as `config.json` gives them (`"thresholds": {"temperature": {...}}`), merged
 //! over the defaults for the four seed types, and the alert level a value has against them. Pure.
 
+use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::fmt;
 
 /// How far a value is from normal. Ordered: `Ok < Warn < Crit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -87,21 +88,45 @@ pub const DEFAULT_THRESHOLDS: [(&str, Thresholds); 4] = [
     ("air_quality", limits(Some(100.0), Some(150.0), None, None)),
 ];
 
+/// `"thresholds"` as `config.json` gives them, in file order (a later repeat of a type wins). A list rather than a
+/// map type: a few entries, and it keeps the wasm smaller.
+pub type ThresholdOverrides = Vec<(String, Thresholds)>;
+
+/// Reads the `"thresholds"` JSON object into `ThresholdOverrides`.
+pub fn deserialize_overrides<'de, D: Deserializer<'de>>(deserializer: D) -> Result<ThresholdOverrides, D::Error> {
+    struct Entries;
+    impl<'de> Visitor<'de> for Entries {
+        type Value = ThresholdOverrides;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an object of sensor types to thresholds")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(entry) = map.next_entry::<String, Thresholds>()? {
+                out.push(entry);
+            }
+            Ok(out)
+        }
+    }
+    deserializer.deserialize_map(Entries)
+}
+
 /// Thresholds of every type: the defaults, with each type `config.json` names replaced as a whole.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThresholdTable {
-    by_type: BTreeMap<String, Thresholds>,
+    /// Searched from the end, so overrides (appended after the defaults) win.
+    by_type: Vec<(String, Thresholds)>,
 }
 
 impl Default for ThresholdTable {
     fn default() -> Self {
-        Self::with_overrides(BTreeMap::new())
+        Self::with_overrides(Vec::new())
     }
 }
 
 impl ThresholdTable {
-    pub fn with_overrides(overrides: BTreeMap<String, Thresholds>) -> Self {
-        let mut by_type: BTreeMap<String, Thresholds> =
+    pub fn with_overrides(overrides: ThresholdOverrides) -> Self {
+        let mut by_type: Vec<(String, Thresholds)> =
             DEFAULT_THRESHOLDS.iter().map(|(name, t)| ((*name).to_owned(), *t)).collect();
         by_type.extend(overrides);
         Self { by_type }
@@ -109,11 +134,11 @@ impl ThresholdTable {
 
     /// The level of `value` for sensor type `sensor`; `Ok` for a type without thresholds.
     pub fn level(&self, sensor: &str, value: f64) -> Level {
-        self.by_type.get(sensor).map_or(Level::Ok, |t| t.level(value))
+        self.get(sensor).map_or(Level::Ok, |t| t.level(value))
     }
 
     pub fn get(&self, sensor: &str) -> Option<&Thresholds> {
-        self.by_type.get(sensor)
+        self.by_type.iter().rev().find(|(name, _)| name == sensor).map(|(_, t)| t)
     }
 }
 
@@ -136,9 +161,10 @@ mod tests {
 
     #[test]
     fn a_configured_type_replaces_its_defaults_as_a_whole() {
-        let mut overrides = BTreeMap::new();
-        overrides.insert("temperature".to_owned(), limits(None, None, Some(5.0), None));
-        overrides.insert("co2".to_owned(), limits(Some(1000.0), None, None, None));
+        let overrides = vec![
+            ("temperature".to_owned(), limits(None, None, Some(5.0), None)),
+            ("co2".to_owned(), limits(Some(1000.0), None, None, None)),
+        ];
         let t = ThresholdTable::with_overrides(overrides);
         assert_eq!(t.level("temperature", 50.0), Level::Ok);
         assert_eq!(t.level("temperature", 4.0), Level::Warn);

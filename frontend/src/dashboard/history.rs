@@ -1,8 +1,8 @@
 //! A sensor's recent values as a bounded ring buffer: at most `HISTORY_POINTS` points spanning the configured window
 //! (default 10 minutes). Readings closer together than one bucket (`window / HISTORY_POINTS`) share a point, which
-//! keeps the last value and the bucket's extremes, so memory and chart cost stay flat at any message rate. Pure.
-
-use std::collections::VecDeque;
+//! keeps the last value and the bucket's extremes, so memory and chart cost stay flat at any message rate. A `Vec`
+//! whose expired front is cut off (at most a few hundred points moved per new bucket), not a `VecDeque`: one less
+//! generic collection in the wasm. Pure.
 
 /// Most points kept per sensor (one bucket each).
 pub const HISTORY_POINTS: usize = 600;
@@ -24,7 +24,9 @@ pub struct Point {
 pub struct History {
     window_ms: u64,
     bucket_ms: u64,
-    points: VecDeque<Point>,
+    points: Vec<Point>,
+    /// Points ever added; tells a chart when there is a new one to draw.
+    added: u64,
 }
 
 impl History {
@@ -33,7 +35,8 @@ impl History {
         Self {
             window_ms,
             bucket_ms: (window_ms / HISTORY_POINTS as u64).max(MIN_BUCKET_MS),
-            points: VecDeque::new(),
+            points: Vec::new(),
+            added: 0,
         }
     }
 
@@ -42,34 +45,45 @@ impl History {
     }
 
     /// Oldest first.
-    pub fn points(&self) -> &VecDeque<Point> {
+    pub fn points(&self) -> &[Point] {
         &self.points
     }
 
+    /// Changes whenever a point is added (not when the last point's bucket takes another reading).
+    pub fn added(&self) -> u64 {
+        self.added
+    }
+
     pub fn latest(&self) -> Option<&Point> {
-        self.points.back()
+        self.points.last()
     }
 
     /// Adds a value sampled at `at_ms`. An older sample than the last point is ignored (the chart only moves
     /// forward); one in the last point's bucket updates that point.
     pub fn push(&mut self, at_ms: u64, value: f64) {
-        match self.points.back_mut() {
+        match self.points.last_mut() {
             Some(last) if at_ms < last.at_ms => return,
             Some(last) if at_ms - last.at_ms < self.bucket_ms => {
                 last.value = value;
                 last.min = last.min.min(value);
                 last.max = last.max.max(value);
             }
-            _ => self.points.push_back(Point {
-                at_ms,
-                value,
-                min: value,
-                max: value,
-            }),
+            _ => {
+                self.added += 1;
+                self.points.push(Point {
+                    at_ms,
+                    value,
+                    min: value,
+                    max: value,
+                });
+            }
         }
         let oldest = at_ms.saturating_sub(self.window_ms);
-        while self.points.front().is_some_and(|p| p.at_ms < oldest) || self.points.len() > HISTORY_POINTS {
-            self.points.pop_front();
+        let expired = self.points.iter().take_while(|p| p.at_ms < oldest).count();
+        let excess = self.points.len().saturating_sub(HISTORY_POINTS);
+        let cut = expired.max(excess);
+        if cut > 0 {
+            self.points.drain(..cut);
         }
     }
 }
@@ -85,7 +99,7 @@ mod tests {
         h.push(10_300, 9.0);
         h.push(10_600, 7.0);
         h.push(11_000, 1.0);
-        let p: Vec<Point> = h.points().iter().copied().collect();
+        let p = h.points();
         assert_eq!(p.len(), 2);
         assert_eq!((p[0].value, p[0].min, p[0].max), (7.0, 5.0, 9.0));
         assert_eq!(p[1].value, 1.0);
@@ -97,7 +111,7 @@ mod tests {
         for s in 0..200 {
             h.push(s * 1_000, s as f64);
         }
-        assert!(h.points().front().is_some_and(|p| p.at_ms >= 199_000 - 60_000));
+        assert!(h.points().first().is_some_and(|p| p.at_ms >= 199_000 - 60_000));
         assert_eq!(h.latest().map(|p| p.value), Some(199.0));
     }
 

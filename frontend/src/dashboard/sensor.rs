@@ -8,7 +8,6 @@ use super::sequence::{Sequence, Verdict};
 use super::timeline::{Kind, Timeline};
 use crate::config::{Level, ThresholdTable};
 use sensor_wire::{unit_for, Presence, Reading, Status};
-use std::collections::VecDeque;
 
 /// Most broker switches remembered per sensor for the chart.
 pub const MAX_SWITCHES: usize = 32;
@@ -71,7 +70,7 @@ pub struct Sensor {
     pub readings: u64,
     pub duplicates: u64,
     pub history: History,
-    pub switches: VecDeque<Switch>,
+    pub switches: Vec<Switch>,
     pub state: Liveness,
     pub alert: Level,
     /// Changes whenever anything the card shows changes; the view keys its redraws on it.
@@ -90,7 +89,7 @@ impl Sensor {
             readings: 0,
             duplicates: 0,
             history: History::new(history_ms),
-            switches: VecDeque::new(),
+            switches: Vec::new(),
             state: Liveness::Live,
             alert: Level::Ok,
             revision: 0,
@@ -183,13 +182,13 @@ impl Sensor {
             &self.name,
             format!("{} → {}", shown.broker_used, next.broker_used),
         );
-        self.switches.push_back(Switch {
+        self.switches.push(Switch {
             at_ms: next.received_ms,
             to: next.broker_used.clone(),
             failback,
         });
         if self.switches.len() > MAX_SWITCHES {
-            self.switches.pop_front();
+            self.switches.remove(0);
         }
     }
 

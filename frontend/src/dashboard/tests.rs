@@ -409,5 +409,5 @@ fn history_keeps_the_shown_values_within_the_window() {
     let h = &d.sensor("humidity").expect("card").history;
     assert!(h.points().len() <= HISTORY_POINTS);
     assert_eq!(h.latest().map(|p| p.value), Some(1_999.0));
-    assert!(h.points().front().is_some_and(|p| p.at_ms >= 1_999_000 - h.window_ms()));
+    assert!(h.points().first().is_some_and(|p| p.at_ms >= 1_999_000 - h.window_ms()));
 }

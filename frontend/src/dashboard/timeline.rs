@@ -1,8 +1,6 @@
 //! What happened and when: a bounded list of events (broker down/up, failover/failback, sensor offline/online,
 //! stale, alert), newest first. Entries are appended by the model as it notices transitions. Pure.
 
-use std::collections::VecDeque;
-
 /// Most entries kept; older ones fall off.
 pub const TIMELINE_CAPACITY: usize = 200;
 
@@ -50,26 +48,29 @@ pub struct Entry {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Timeline {
-    entries: VecDeque<Entry>,
+    /// Oldest first; holds up to twice the capacity before the oldest half is cut off at once.
+    entries: Vec<Entry>,
     next_id: u64,
 }
 
 impl Timeline {
     pub fn push(&mut self, at_ms: u64, kind: Kind, subject: &str, detail: String) {
         self.next_id += 1;
-        self.entries.push_front(Entry {
+        self.entries.push(Entry {
             id: self.next_id,
             at_ms,
             kind,
             subject: subject.to_owned(),
             detail,
         });
-        self.entries.truncate(TIMELINE_CAPACITY);
+        if self.entries.len() >= 2 * TIMELINE_CAPACITY {
+            self.entries.drain(..TIMELINE_CAPACITY);
+        }
     }
 
-    /// Newest first.
+    /// Newest first, at most `TIMELINE_CAPACITY`.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
-        self.entries.iter()
+        self.entries.iter().rev().take(TIMELINE_CAPACITY)
     }
 
     /// Id of the newest entry, 0 before the first; changes whenever an entry is added.
@@ -78,7 +79,7 @@ impl Timeline {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.len().min(TIMELINE_CAPACITY)
     }
 
     pub fn is_empty(&self) -> bool {

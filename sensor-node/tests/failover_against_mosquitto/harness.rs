@@ -79,8 +79,16 @@ impl Broker {
     }
 
     /// A broker with `config` as its whole configuration, which must make it listen on `port`. Its output goes to
-    /// a log file (`log_text`).
+    /// a log file (`log_text`). Panics with that log when Mosquitto exits at start.
     pub async fn start_with_config(port: u16, config: &str) -> Self {
+        Self::try_start_with_config(port, config)
+            .await
+            .unwrap_or_else(|log| panic!("mosquitto exited at start on port {port}:\n{log}"))
+    }
+
+    /// Like `start_with_config`, but `Err(log)` when Mosquitto exits at start — typically because another process
+    /// took one of its ports after it was picked; the caller may retry on others.
+    pub async fn try_start_with_config(port: u16, config: &str) -> Result<Self, String> {
         // Unique per start: a restarted broker on the same port must not share files with the one it replaces.
         static STARTS: AtomicU32 = AtomicU32::new(0);
         let n = STARTS.fetch_add(1, Ordering::Relaxed);
@@ -103,20 +111,38 @@ impl Broker {
             .stderr(out)
             .spawn()
             .expect("start mosquitto");
-        let broker = Self {
+        let mut broker = Self {
             port,
             child: Some(child),
             conf,
             log,
         };
+        // Mosquitto logs `running` once every listener is open, or exits if one cannot be. A TCP connect alone
+        // could reach another test's broker that took the port first.
+        let mut exited = false;
+        let child = broker.child.as_mut().expect("just spawned");
+        let log = broker.log.clone();
         wait_until(
             Duration::from_secs(10),
-            "mosquitto to listen",
+            "mosquitto to run",
+            || {
+                exited = !matches!(child.try_wait(), Ok(None));
+                exited || std::fs::read_to_string(&log).unwrap_or_default().contains(" running")
+            },
+            || std::fs::read_to_string(&log).unwrap_or_default(),
+        )
+        .await;
+        if exited {
+            return Err(broker.log_text());
+        }
+        wait_until(
+            Duration::from_secs(10),
+            "mosquitto to accept connections",
             || TcpStream::connect(("127.0.0.1", port)).is_ok(),
             || format!("port {port}\n{}", broker.log_text()),
         )
         .await;
-        broker
+        Ok(broker)
     }
 
     pub fn log_text(&self) -> String {
