@@ -182,8 +182,10 @@ impl Outcome {
     }
 
     pub fn figures(&self) -> Figures {
-        let mut f = Figures::default();
-        f.lost = self.lost().iter().map(|(_, m)| m.len()).sum();
+        let mut f = Figures {
+            lost: self.lost().iter().map(|(_, m)| m.len()).sum(),
+            ..Figures::default()
+        };
         for run in audit(&self.deliveries) {
             f.duplicates += run.duplicates;
             f.retained += run.retained;
@@ -209,9 +211,12 @@ impl Outcome {
 /// Fails (with every log) if a sensor exits before that, or an awaited step does not happen in time.
 pub async fn run(scenario: Scenario, sensor_types: &[&str]) -> anyhow::Result<Outcome> {
     let mut rig = Rig::start(sensor_types).await?;
-    let played = play(&mut rig, scenario).await;
+    let played = match play(&mut rig, scenario).await {
+        Ok(()) => rig.stop_sensors(scenario).await,
+        Err(e) => Err(e),
+    };
     match played {
-        Ok(()) => rig.finish(scenario).await,
+        Ok(ends) => Ok(rig.outcome(scenario, ends).await),
         Err(e) => Err(anyhow::anyhow!(
             "{} failed: {e:#}\n----- logs -----\n{}",
             scenario.describe(),

@@ -57,11 +57,24 @@ impl Subscriber {
     /// Connects to `127.0.0.1:<port>`, subscribes to `filter` at QoS 1 and waits for the SUBACK.
     /// `label` names it in errors and in its client id.
     pub async fn connect(label: &str, port: u16, filter: &str) -> anyhow::Result<Subscriber> {
+        Subscriber::connect_as(label, port, filter, None).await
+    }
+
+    /// Like `connect`, logged in as `login` (`None`: anonymous, as `connect`).
+    pub async fn connect_as(
+        label: &str,
+        port: u16,
+        filter: &str,
+        login: Option<crate::credentials::Login>,
+    ) -> anyhow::Result<Subscriber> {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let client_id = format!("e2e-{label}-{}-{n}", std::process::id());
         let mut options = MqttOptions::new(client_id.clone(), "127.0.0.1", port);
         options.set_keep_alive(Duration::from_secs(5)).set_clean_session(true);
+        if let Some(login) = login {
+            options.set_credentials(login.username, login.password);
+        }
         let (client, mut eventloop) = AsyncClient::new(options, 64);
         let record = Arc::new(Mutex::new(Record::default()));
         let filter = filter.to_owned();

@@ -167,26 +167,22 @@ impl Rig {
         Ok(at)
     }
 
-    /// Lets the sensors settle on the broker they must end on, stops them with SIGTERM, waits for the last
-    /// deliveries and returns everything recorded.
-    pub(super) async fn finish(mut self, scenario: Scenario) -> anyhow::Result<Outcome> {
+    /// Lets the sensors settle on the broker they must end on, then stops them with SIGTERM and waits for them
+    /// to exit.
+    pub(super) async fn stop_sensors(&mut self, scenario: Scenario) -> anyhow::Result<Vec<SensorEnd>> {
         let (broker, since) = if scenario.ends_on_primary() {
             (0, self.backs.last().copied())
         } else {
             (1, self.faults.last().copied())
         };
         let since = since.context("a scenario without a fault")?;
-        if let Err(e) = self.wait_readings(broker, since, SETTLE_READINGS).await {
-            anyhow::bail!(
-                "{}: settling: {e:#}\n----- logs -----\n{}",
-                scenario.describe(),
-                self.logs()
-            );
-        }
-        let mut ends = Vec::new();
+        self.wait_readings(broker, since, SETTLE_READINGS)
+            .await
+            .context("settling after the last fault")?;
         for sensor in &mut self.sensors {
             sensor.terminate()?;
         }
+        let mut ends = Vec::new();
         for sensor in &mut self.sensors {
             let exit = sensor.wait_exit(STOP_TIMEOUT).await?;
             ends.push(SensorEnd {
@@ -195,9 +191,14 @@ impl Rig {
                 summary: StopSummary::from_log(&sensor.log_text()),
             });
         }
+        Ok(ends)
+    }
+
+    /// Waits for the last deliveries of the stopped sensors, then returns everything recorded.
+    pub(super) async fn outcome(self, scenario: Scenario, ends: Vec<SensorEnd>) -> Outcome {
         self.drain(&ends).await;
         let r = self.received();
-        Ok(Outcome {
+        Outcome {
             scenario,
             deliveries: r.deliveries,
             statuses: r.statuses,
@@ -206,7 +207,7 @@ impl Rig {
             backs: self.backs.clone(),
             sensors: ends,
             logs: self.logs(),
-        })
+        }
     }
 
     /// Waits (bounded, without failing) until each sensor's `offline` status and every reading it reported
