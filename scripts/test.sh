@@ -56,6 +56,8 @@ fi
 export PATH="$HOME/.cargo/bin:$PATH"
 
 step "build release artifacts: sensor-node, dashboard dist"
+# `trunk --offline` also runs cargo offline: fetch every crate (the wasm-only ones too) first.
+cargo fetch --locked
 cargo build --release --locked -p sensor-node -p e2e
 (cd frontend && trunk build --release --offline)
 
