@@ -53,12 +53,25 @@ pub fn start_of_axis(points: &[Point], to_ms: u64, window_ms: u64, min_span_ms: 
 }
 
 /// Time steps the x axis may use, in ms.
-const TIME_STEPS: [u64; 10] = [5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000];
+const TIME_STEPS: [u64; 10] = [
+    5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
+];
 
 /// Plots `points` (oldest first) over `[from_ms, to_ms]`, using at most `max_points` points for the line; with
 /// `ticks`, also chooses about `ticks` round ticks per axis.
-pub fn plot(points: &[Point], switches: &[Switch], from_ms: u64, to_ms: u64, area: Area, max_points: usize, ticks: usize) -> Plot {
-    let visible: Vec<&Point> = points.iter().filter(|p| p.at_ms >= from_ms && p.at_ms <= to_ms).collect();
+pub fn plot(
+    points: &[Point],
+    switches: &[Switch],
+    from_ms: u64,
+    to_ms: u64,
+    area: Area,
+    max_points: usize,
+    ticks: usize,
+) -> Plot {
+    let visible: Vec<&Point> = points
+        .iter()
+        .filter(|p| p.at_ms >= from_ms && p.at_ms <= to_ms)
+        .collect();
     let span_ms = to_ms.saturating_sub(from_ms).max(1) as f64;
     let x = |at: u64| area.left + (at.saturating_sub(from_ms) as f64 / span_ms) * area.width;
     let (low, high) = value_range(visible.iter().map(|p| p.value));
@@ -91,7 +104,11 @@ pub fn plot(points: &[Point], switches: &[Switch], from_ms: u64, to_ms: u64, are
             .map(|v| Tick { at: y(v), value: v })
             .collect();
         let want = span_ms / ticks as f64;
-        let step = TIME_STEPS.iter().copied().find(|s| *s as f64 >= want).unwrap_or(TIME_STEPS[TIME_STEPS.len() - 1]);
+        let step = TIME_STEPS
+            .iter()
+            .copied()
+            .find(|s| *s as f64 >= want)
+            .unwrap_or(TIME_STEPS[TIME_STEPS.len() - 1]);
         let mut t = from_ms.div_ceil(step) * step;
         while t <= to_ms {
             plot.x_ticks.push(Tick {
@@ -117,7 +134,7 @@ fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 
 /// About `count` round values (1, 2 or 5 × 10ⁿ apart) within `[low, high]`.
 pub fn nice_ticks(low: f64, high: f64, count: usize) -> Vec<f64> {
-    if !(high > low) || count == 0 {
+    if high.partial_cmp(&low) != Some(std::cmp::Ordering::Greater) || count == 0 {
         return Vec::new();
     }
     let raw = (high - low) / count as f64;
@@ -209,8 +226,14 @@ mod tests {
         let p = plot(&points, &switches, 60_000, 120_000, AREA, 100, 4);
         assert_eq!(p.marks.len(), 1);
         assert_eq!(p.marks[0].x, 50.0);
-        assert_eq!(p.x_ticks.iter().map(|t| t.value as u64).collect::<Vec<_>>(), [60_000, 75_000, 90_000, 105_000, 120_000]);
-        assert!(p.y_ticks.iter().all(|t| t.value >= 19.5 && t.value <= 30.5 && t.at >= 0.0 && t.at <= 50.0));
+        assert_eq!(
+            p.x_ticks.iter().map(|t| t.value as u64).collect::<Vec<_>>(),
+            [60_000, 75_000, 90_000, 105_000, 120_000]
+        );
+        assert!(p
+            .y_ticks
+            .iter()
+            .all(|t| t.value >= 19.5 && t.value <= 30.5 && t.at >= 0.0 && t.at <= 50.0));
     }
 
     #[test]

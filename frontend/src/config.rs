@@ -56,6 +56,9 @@ fn default_history_minutes() -> u32 {
     DEFAULT_HISTORY_MINUTES
 }
 
+/// Stands for the page's host name in a broker URL of `config.json`, e.g. `ws://{host}:9001`.
+pub const PAGE_HOST_PLACEHOLDER: &str = "{host}";
+
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ConfigError {
     #[error("{CONFIG_PATH} is not valid: {0}")]
@@ -147,12 +150,21 @@ impl Config {
         }
     }
 
+    /// Replaces `{host}` in every broker URL with the page's host name, so one `config.json` serves any host.
+    pub fn on_page_host(mut self, hostname: &str) -> Self {
+        let host = if hostname.is_empty() { "localhost" } else { hostname };
+        for broker in &mut self.brokers {
+            broker.url = broker.url.replace(PAGE_HOST_PLACEHOLDER, host);
+        }
+        self
+    }
+
     /// Picks the configuration from what fetching `config.json` gave (`Err` if it could not be fetched), and says
     /// why the default was used, if it was.
     pub fn resolve(fetched: Result<String, String>, hostname: &str, page_is_https: bool) -> (Self, Option<String>) {
         let parsed = fetched.and_then(|text| Self::parse(&text).map_err(|e| e.to_string()));
         match parsed {
-            Ok(config) => (config, None),
+            Ok(config) => (config.on_page_host(hostname), None),
             Err(why) => {
                 let config = Self::default_for_page(hostname, page_is_https);
                 let urls: Vec<&str> = config.brokers.iter().map(|b| b.url.as_str()).collect();
@@ -167,6 +179,13 @@ impl Config {
 mod tests {
     use super::*;
 
+    #[test]
+    fn replaces_the_host_placeholder_with_the_page_host() {
+        let text = r#"{"brokers":[{"name":"broker-primary","url":"ws://{host}:9001"}]}"#;
+        let (config, note) = Config::resolve(Ok(text.to_owned()), "10.1.2.3", false);
+        assert_eq!((config.brokers[0].url.as_str(), note), ("ws://10.1.2.3:9001", None));
+    }
+
     const SAMPLE: &str = r#"{"brokers":[{"name":"broker-primary","url":"ws://10.0.0.5:9001"},
         {"name":"broker-secondary","url":"wss://mq.example:443/mqtt","username":"dash","password":"pw"}],
         "thresholds":{"temperature":{"warn_above":30,"crit_above":33}},"history_minutes":5,"later":1}"#;
@@ -179,6 +198,15 @@ mod tests {
         assert_eq!(c.brokers[1].username.as_deref(), Some("dash"));
         assert_eq!(c.history_ms(), 5 * 60_000);
         assert_eq!(c.threshold_table().level("temperature", 31.0), Level::Warn);
+    }
+
+    #[test]
+    fn the_shipped_config_is_valid_and_writes_out_the_default_thresholds() {
+        let c = Config::parse(include_str!("../config.json")).expect("frontend/config.json is valid");
+        assert_eq!(c.history_minutes, DEFAULT_HISTORY_MINUTES);
+        for (name, defaults) in DEFAULT_THRESHOLDS {
+            assert_eq!(c.threshold_table().get(name), Some(&defaults), "{name}");
+        }
     }
 
     #[test]
@@ -210,7 +238,10 @@ mod tests {
                 r#"{"brokers":[{"name":"a","url":"ws://h:1"}],"thresholds":{"t":{"warn_abov":9}}}"#,
                 "not valid",
             ),
-            (r#"{"brokers":[{"name":"a","url":"ws://h:1"}],"history_minutes":0}"#, "history_minutes"),
+            (
+                r#"{"brokers":[{"name":"a","url":"ws://h:1"}],"history_minutes":0}"#,
+                "history_minutes",
+            ),
         ];
         for (text, expected) in cases {
             let err = Config::parse(text).expect_err(text).to_string();

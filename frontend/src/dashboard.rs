@@ -68,14 +68,22 @@ pub struct Dashboard {
 
 impl Default for Dashboard {
     fn default() -> Self {
-        Self::new(Vec::<String>::new(), ThresholdTable::default(), u64::from(DEFAULT_HISTORY_MINUTES) * 60_000)
+        Self::new(
+            Vec::<String>::new(),
+            ThresholdTable::default(),
+            u64::from(DEFAULT_HISTORY_MINUTES) * 60_000,
+        )
     }
 }
 
 impl Dashboard {
     /// A dashboard for these brokers (by name, in configured order; the first is the primary), alert thresholds
     /// and history length, before anything is received.
-    pub fn new<S: Into<String>>(names: impl IntoIterator<Item = S>, thresholds: ThresholdTable, history_ms: u64) -> Self {
+    pub fn new<S: Into<String>>(
+        names: impl IntoIterator<Item = S>,
+        thresholds: ThresholdTable,
+        history_ms: u64,
+    ) -> Self {
         Self {
             brokers: names.into_iter().map(BrokerHealth::new).collect(),
             sensors: BTreeMap::new(),
@@ -179,17 +187,19 @@ impl Dashboard {
         let history_ms = self.history_ms;
         match parse_message(&delivery.topic, &delivery.payload) {
             Ok(Message::Reading(reading)) => {
+                let index = self.sensors.len();
                 let card = self
                     .sensors
                     .entry(reading.sensor.as_str().to_owned())
-                    .or_insert_with_key(|name| Sensor::new(name.clone(), history_ms));
+                    .or_insert_with_key(|name| Sensor::new(name.clone(), index, history_ms));
                 card.apply_reading(reading, delivery.retained, at_ms, &rules, &mut self.timeline);
             }
             Ok(Message::Status(status)) => {
+                let index = self.sensors.len();
                 let card = self
                     .sensors
                     .entry(status.sensor.as_str().to_owned())
-                    .or_insert_with_key(|name| Sensor::new(name.clone(), history_ms));
+                    .or_insert_with_key(|name| Sensor::new(name.clone(), index, history_ms));
                 card.apply_status(status, at_ms, &rules, &mut self.timeline);
             }
             Err(e) => {

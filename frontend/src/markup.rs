@@ -2,7 +2,7 @@
 //! reactive element per item: that keeps the wasm small and a redraw to one DOM write. Escapes every text it
 //! inserts. Pure; times are formatted by the caller (the browser knows the time zone).
 
-use crate::dashboard::{BrokerHealth, Entry, SensorSummary};
+use crate::dashboard::{BrokerHealth, Entry, Rejected, SensorSummary};
 use sensor_wire::Presence;
 use std::fmt::Write;
 
@@ -35,14 +35,34 @@ pub fn timeline<'a>(entries: impl Iterator<Item = &'a Entry>, time_label: &dyn F
     let mut out = String::new();
     for e in entries {
         let kind = e.kind.as_str();
-        let _ = write!(out, "<li class=\"event\" data-event=\"{}\" data-kind=\"{kind}\"><time>", e.id);
+        let _ = write!(
+            out,
+            "<li class=\"event\" data-event=\"{}\" data-kind=\"{kind}\"><time>",
+            e.id
+        );
         push_escaped(&mut out, &time_label(e.at_ms));
-        let _ = write!(out, "</time> <span class=\"kind\">{kind}</span> <span class=\"subject\">");
+        let _ = write!(
+            out,
+            "</time> <span class=\"kind\">{kind}</span> <span class=\"subject\">"
+        );
         push_escaped(&mut out, &e.subject);
         out.push_str("</span> <span class=\"detail-text\">");
         push_escaped(&mut out, &e.detail);
         out.push_str("</span></li>");
     }
+    out
+}
+
+/// The rejected-messages summary: `Rejected messages: <span data-field="rejected" title=LAST_REASON>N</span>`, the
+/// count marked `has-rejected` once there is one.
+pub fn rejected(r: &Rejected) -> String {
+    let mut out = String::from("Rejected messages: <span data-field=\"rejected\"");
+    if r.count > 0 {
+        out.push_str(" class=\"has-rejected\"");
+    }
+    out.push_str(" title=\"");
+    push_escaped(&mut out, r.last_reason.as_deref().unwrap_or(""));
+    let _ = write!(out, "\">{}</span>", r.count);
     out
 }
 
@@ -81,7 +101,10 @@ pub fn brokers(brokers: &[BrokerHealth], time_label: &dyn Fn(u64) -> String) -> 
         push_escaped(&mut out, error);
         out.push_str("\"><div class=\"broker-head\"><span class=\"broker-name\">");
         push_escaped(&mut out, &b.name);
-        let _ = write!(out, "</span><span class=\"broker-state\">{state}</span></div><dl class=\"broker-facts\">");
+        let _ = write!(
+            out,
+            "</span><span class=\"broker-state\">{state}</span></div><dl class=\"broker-facts\">"
+        );
         let since = b.since_ms.map_or_else(|| "—".to_owned(), time_label);
         let facts = [
             ("since", "since", since),
@@ -134,6 +157,20 @@ mod tests {
         ] {
             assert!(html.contains(expected), "{expected} in {html}");
         }
+    }
+
+    #[test]
+    fn the_rejected_count_carries_the_last_reason_as_its_title() {
+        let none = rejected(&Rejected::default());
+        assert_eq!(
+            none,
+            "Rejected messages: <span data-field=\"rejected\" title=\"\">0</span>"
+        );
+        let some = rejected(&Rejected {
+            count: 2,
+            last_reason: Some("sensor/x: bad \"json\"".into()),
+        });
+        assert!(some.contains("class=\"has-rejected\" title=\"sensor/x: bad &quot;json&quot;\">2</span>"));
     }
 
     #[test]

@@ -85,12 +85,13 @@ async fn a_stopped_broker_answers_nothing_until_continued() {
     assert_eq!(stack.primary().state(), BrokerState::Running);
 }
 
-/// A page that follows the DOM contract by hand, and throws once.
+/// A page that follows the DOM contract by hand, and throws once. Its script is an inline module script, as trunk's
+/// loader is, so nginx's CSP nonce (stamped by `sub_filter`) lets it run.
 const STUB_INDEX: &str = r#"<!doctype html><html><head><meta charset="utf-8"><title>stub</title></head><body>
 <header><span data-broker="broker-primary" data-state="connected">primary</span>
 <span data-broker="broker-secondary" data-state="connecting">secondary</span></header>
 <div data-sensor="temperature"><span data-field="value">25.5 °C</span><span data-field="broker">broker-primary</span></div>
-<script>
+<script type="module">
 fetch('config.json').then(r => r.json()).then(c => {
   const d = document.createElement('div');
   d.setAttribute('data-sensor', 'config');

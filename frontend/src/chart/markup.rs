@@ -39,7 +39,14 @@ fn circle(out: &mut String, x: f64, y: f64, r: &str) {
 pub fn sparkline(plot: &Plot, height: f64) -> String {
     let mut out = String::with_capacity(plot.line.len() + 200);
     for m in &plot.marks {
-        line(&mut out, if m.failback { "mark failback" } else { "mark failover" }, m.x, 0.0, m.x, height);
+        line(
+            &mut out,
+            if m.failback { "mark failback" } else { "mark failover" },
+            m.x,
+            0.0,
+            m.x,
+            height,
+        );
     }
     let _ = write!(out, "<path class=\"line\" d=\"{}\"/>", plot.line);
     if let Some((x, y)) = plot.latest {
@@ -64,7 +71,11 @@ pub fn detailed(plot: &Plot, area: Area, unit: &str, latest: &str, time_label: &
     out.push_str("\"/>");
     for t in &plot.y_ticks {
         line(&mut out, "grid", area.left, t.at, right, t.at);
-        let label = if unit.is_empty() { t.value.to_string() } else { format!("{} {unit}", t.value) };
+        let label = if unit.is_empty() {
+            t.value.to_string()
+        } else {
+            format!("{} {unit}", t.value)
+        };
         text(&mut out, "tick y", area.left - 6.0, t.at + 4.0, &label);
     }
     for t in &plot.x_ticks {
@@ -72,14 +83,30 @@ pub fn detailed(plot: &Plot, area: Area, unit: &str, latest: &str, time_label: &
         text(&mut out, "tick x", t.at, bottom + 18.0, &time_label(t.value as u64));
     }
     for m in &plot.marks {
-        let (class, what) = if m.failback { ("mark failback", "failback") } else { ("mark failover", "failover") };
+        let (class, what) = if m.failback {
+            ("mark failback", "failback")
+        } else {
+            ("mark failover", "failover")
+        };
         line(&mut out, class, m.x, area.top, m.x, bottom);
-        text(&mut out, "mark-label", m.x + 3.0, area.top + 12.0, &format!("{what} → {}", m.to));
+        // Labels in the right half hang to the left of their mark, so they stay inside the chart.
+        let (label_class, x) = if m.x > area.left + area.width / 2.0 {
+            ("mark-label end", m.x - 3.0)
+        } else {
+            ("mark-label", m.x + 3.0)
+        };
+        text(&mut out, label_class, x, area.top + 12.0, &format!("{what} → {}", m.to));
     }
     let _ = write!(out, "<path class=\"line\" d=\"{}\"/>", plot.line);
     if let Some((x, y)) = plot.latest {
         circle(&mut out, x, y, "4");
-        text(&mut out, "latest-label", x - 6.0, (y - 8.0).max(area.top + 10.0), latest);
+        text(
+            &mut out,
+            "latest-label",
+            x - 6.0,
+            (y - 8.0).max(area.top + 10.0),
+            latest,
+        );
     }
     out
 }
@@ -94,7 +121,10 @@ mod tests {
         let plot = Plot {
             line: "M0.0,1.0L2.0,3.0".into(),
             latest: Some((2.0, 3.0)),
-            x_ticks: vec![Tick { at: 10.0, value: 60_000.0 }],
+            x_ticks: vec![Tick {
+                at: 10.0,
+                value: 60_000.0,
+            }],
             y_ticks: vec![Tick { at: 20.0, value: 25.5 }],
             marks: vec![Mark {
                 x: 5.0,

@@ -25,15 +25,18 @@ pub fn HistoryChart() -> impl IntoView {
     // (A change detector only: revision and second folded into one number.)
     let key = Memo::new(move |_| {
         let Some(name) = ctx.selected.get() else { return 0 };
-        ctx.dashboard.with(|d| d.sensor(&name).map_or(0, |s| s.revision).wrapping_mul(1_000_003) ^ (d.now_ms() / 1_000))
+        ctx.dashboard
+            .with(|d| d.sensor(&name).map_or(0, |s| s.revision).wrapping_mul(1_000_003) ^ (d.now_ms() / 1_000))
     });
     let drawn = Memo::new({
         move |_| {
             key.with(|_| ()); // reads (not just tracks) so the lazy memo computes and subscribes
-            let Some(name) = ctx.selected.get() else { return String::new() };
+            let Some(name) = ctx.selected.get() else {
+                return String::new();
+            };
             ctx.dashboard.with_untracked(|d| {
                 let Some(s) = d.sensor(&name) else { return String::new() };
-                                                let to = d.now_ms().max(s.history.latest().map_or(0, |p| p.at_ms));
+                let to = d.now_ms().max(s.history.latest().map_or(0, |p| p.at_ms));
                 let from = start_of_axis(s.history.points(), to, s.history.window_ms(), MIN_SPAN_MS);
                 let drawn = plot(s.history.points(), &s.switches, from, to, AREA, MAX_POINTS, TICKS);
                 markup::detailed(&drawn, AREA, s.unit().unwrap_or_default(), &s.value_text(), &wall_clock)
@@ -41,9 +44,8 @@ pub fn HistoryChart() -> impl IntoView {
         }
     });
     let name = Signal::derive(move || ctx.selected.get().unwrap_or_default());
-    let label = Signal::derive(move || format!("{}: history with times and failovers", name.get()));
     let drawn = Signal::<String>::from(drawn);
     view! {
-        <svg class="history" data-chart-detail=name viewBox="0 0 720 280" role="img" aria-label=label inner_html=drawn></svg>
+        <svg class="history" data-chart-detail=name viewBox="0 0 720 280" role="img" aria-label="History of the selected sensor, with times and failovers" inner_html=drawn></svg>
     }
 }

@@ -11,17 +11,14 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use sensor_wire::Presence;
 
+/// `revision` is set by `SensorGrid` whenever this sensor changes; the card reads the model only then.
 #[component]
-pub fn SensorCard(name: String) -> impl IntoView {
+pub fn SensorCard(name: String, revision: ReadSignal<u64>) -> impl IntoView {
     let ctx = expect_context::<DashboardContext>();
-    let revision = Memo::new({
-        let name = name.clone();
-        move |_| ctx.dashboard.with(|d| d.sensor(&name).map_or(0, |s| s.revision))
-    });
     let summary = Memo::new({
         let name = name.clone();
         move |_| {
-            revision.with(|_| ()); // reads (not just tracks) so the lazy memo computes and subscribes
+            revision.track();
             ctx.dashboard.with_untracked(|d| d.sensor(&name).map(Sensor::summary))
         }
     });
@@ -69,20 +66,6 @@ pub fn SensorCard(name: String) -> impl IntoView {
             }
         }
     };
-    let label = {
-        let name = name.clone();
-        Signal::derive(move || {
-            summary.with(|s| match s {
-                Some(s) => format!(
-                    "{name}: {}, {}, alert {}",
-                    if s.value.is_empty() { "no value" } else { &s.value },
-                    s.state.as_str(),
-                    s.alert.as_str()
-                ),
-                None => name.clone(),
-            })
-        })
-    };
     let key = name.clone();
     let chart = name.clone();
     view! {
@@ -96,7 +79,6 @@ pub fn SensorCard(name: String) -> impl IntoView {
             tabindex="0"
             role="button"
             aria-pressed=selected
-            aria-label=label
             on:click=move |_| toggle()
             on:keydown=on_key
         >
@@ -106,8 +88,8 @@ pub fn SensorCard(name: String) -> impl IntoView {
                 <span class="badge alert" data-field="alert">{alert}</span>
             </div>
             <p class="value" data-field="value">{field(|s| if s.value.is_empty() { "—".to_owned() } else { s.value.clone() })}</p>
-            <Sparkline name=chart/>
-            <dl class="facts" inner_html=field(|s| markup::sensor_facts(s))></dl>
+            <Sparkline name=chart revision/>
+            <dl class="facts" inner_html=field(markup::sensor_facts)></dl>
         </article>
     }
 }

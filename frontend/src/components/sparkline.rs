@@ -19,14 +19,18 @@ const AREA: Area = Area {
     height: HEIGHT - 6.0,
 };
 
+/// `revision` changes whenever the sensor does (see `SensorGrid`).
 #[component]
-pub fn Sparkline(name: String) -> impl IntoView {
+pub fn Sparkline(name: String, revision: ReadSignal<u64>) -> impl IntoView {
     let ctx = expect_context::<DashboardContext>();
     let key = Memo::new({
         let name = name.clone();
         move |_| {
-            ctx.dashboard
-                .with(|d| d.sensor(&name).map_or(0, |s| s.history.added() + ((s.switches.len() as u64) << 48)))
+            revision.track();
+            ctx.dashboard.with_untracked(|d| {
+                d.sensor(&name)
+                    .map_or(0, |s| s.history.added() + ((s.switches.len() as u64) << 48))
+            })
         }
     });
     let drawn = Memo::new({
@@ -35,9 +39,12 @@ pub fn Sparkline(name: String) -> impl IntoView {
             key.with(|_| ()); // reads (not just tracks) so the lazy memo computes and subscribes
             ctx.dashboard.with_untracked(|d| {
                 let Some(s) = d.sensor(&name) else { return String::new() };
-                                                let to = s.history.latest().map_or(0, |p| p.at_ms);
+                let to = s.history.latest().map_or(0, |p| p.at_ms);
                 let from = start_of_axis(s.history.points(), to, s.history.window_ms(), MIN_SPAN_MS);
-                markup::sparkline(&plot(s.history.points(), &s.switches, from, to, AREA, MAX_POINTS, 0), HEIGHT)
+                markup::sparkline(
+                    &plot(s.history.points(), &s.switches, from, to, AREA, MAX_POINTS, 0),
+                    HEIGHT,
+                )
             })
         }
     });

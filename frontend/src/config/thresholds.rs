@@ -68,7 +68,12 @@ impl Thresholds {
     }
 }
 
-const fn limits(warn_above: Option<f64>, crit_above: Option<f64>, warn_below: Option<f64>, crit_below: Option<f64>) -> Thresholds {
+const fn limits(
+    warn_above: Option<f64>,
+    crit_above: Option<f64>,
+    warn_below: Option<f64>,
+    crit_below: Option<f64>,
+) -> Thresholds {
     Thresholds {
         warn_above,
         crit_above,
@@ -126,8 +131,10 @@ impl Default for ThresholdTable {
 
 impl ThresholdTable {
     pub fn with_overrides(overrides: ThresholdOverrides) -> Self {
-        let mut by_type: Vec<(String, Thresholds)> =
-            DEFAULT_THRESHOLDS.iter().map(|(name, t)| ((*name).to_owned(), *t)).collect();
+        let mut by_type: Vec<(String, Thresholds)> = DEFAULT_THRESHOLDS
+            .iter()
+            .map(|(name, t)| ((*name).to_owned(), *t))
+            .collect();
         by_type.extend(overrides);
         Self { by_type }
     }
@@ -138,7 +145,11 @@ impl ThresholdTable {
     }
 
     pub fn get(&self, sensor: &str) -> Option<&Thresholds> {
-        self.by_type.iter().rev().find(|(name, _)| name == sensor).map(|(_, t)| t)
+        self.by_type
+            .iter()
+            .rev()
+            .find(|(name, _)| name == sensor)
+            .map(|(_, t)| t)
     }
 }
 

@@ -30,7 +30,7 @@ pub fn start(beat: impl FnMut() + 'static) {
             (beat.borrow_mut())();
         });
         if let Err(e) = started {
-            leptos::logging::warn!("no worker clock, background tabs may be throttled: {e:?}");
+            web_sys::console::warn_2(&"no worker clock, background tabs may be throttled:".into(), &e);
         }
     }
     // The fallback: beats only while the worker is silent.

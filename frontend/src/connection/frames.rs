@@ -84,7 +84,8 @@ impl Inbox {
         self.last_flush_ms.set(js_sys::Date::now() as u64);
         let events = std::mem::take(&mut *self.buffer.borrow_mut());
         if !events.is_empty() {
-            self.dashboard.try_update(|d| events.into_iter().for_each(|e| d.apply(e)));
+            self.dashboard
+                .try_update(|d| events.into_iter().for_each(|e| d.apply(e)));
         }
     }
 }

@@ -74,10 +74,17 @@ async fn drive(
             Ok(Some(Ok(message))) => Wake::Bytes(generation, message_bytes(message)),
             Ok(Some(Err(e))) => Wake::Closed(generation, e.to_string()),
             Ok(None) => Wake::Closed(generation, "closed by the broker".to_owned()),
-            Err(Some(bytes)) => match ws.send(Message::Bytes(bytes)).await {
-                Ok(()) => continue,
-                Err(e) => Wake::Closed(generation, e.to_string()),
-            },
+            // Everything queued meanwhile (PUBACKs of a burst) goes in one WebSocket message: MQTT allows several
+            // packets per frame, and each message costs the browser a Blob.
+            Err(Some(mut bytes)) => {
+                while let Ok(more) = to_send.try_recv() {
+                    bytes.extend_from_slice(&more);
+                }
+                match ws.send(Message::Bytes(bytes)).await {
+                    Ok(()) => continue,
+                    Err(e) => Wake::Closed(generation, e.to_string()),
+                }
+            }
             // The session let go of this socket.
             Err(None) => return,
         };

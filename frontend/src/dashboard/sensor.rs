@@ -63,6 +63,8 @@ pub struct Rules<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sensor {
     pub name: String,
+    /// Position in the order sensors were first seen (0, 1, 2, …): a stable small number for the view's tables.
+    pub index: usize,
     pub latest: Option<Latest>,
     /// The last presence message and when it arrived.
     pub presence: Option<(Status, u64)>,
@@ -81,9 +83,10 @@ pub struct Sensor {
 }
 
 impl Sensor {
-    pub fn new(name: impl Into<String>, history_ms: u64) -> Self {
+    pub fn new(name: impl Into<String>, index: usize, history_ms: u64) -> Self {
         Self {
             name: name.into(),
+            index,
             latest: None,
             presence: None,
             readings: 0,
@@ -104,7 +107,10 @@ impl Sensor {
     }
 
     pub fn unit(&self) -> Option<&str> {
-        self.latest.as_ref().and_then(|l| l.unit.as_deref()).or_else(|| unit_for(&self.name))
+        self.latest
+            .as_ref()
+            .and_then(|l| l.unit.as_deref())
+            .or_else(|| unit_for(&self.name))
     }
 
     pub fn apply_reading(&mut self, reading: Reading, retained: bool, at_ms: u64, rules: &Rules, log: &mut Timeline) {
@@ -164,7 +170,8 @@ impl Sensor {
 
     fn show(&mut self, latest: Latest) {
         let sampled = latest.received_ms;
-        self.cadence.observe(latest.boot.as_deref(), latest.seq, latest.ts.unwrap_or(sampled));
+        self.cadence
+            .observe(latest.boot.as_deref(), latest.seq, latest.ts.unwrap_or(sampled));
         self.history.push(sampled, latest.value);
         self.latest = Some(latest);
     }

@@ -270,16 +270,25 @@ fn at(event: Event, at_ms: u64) -> Event {
 
 fn live_at(d: &mut Dashboard, at_ms: u64, broker: usize, sensor: &str, value: f64, via: &str, seq: u64) {
     let payload = reading(sensor, value, via, "boot", seq);
-    d.apply(at(received(broker, &format!("sensor/{sensor}"), &payload, false), at_ms));
+    d.apply(at(
+        received(broker, &format!("sensor/{sensor}"), &payload, false),
+        at_ms,
+    ));
 }
 
 fn status_at(d: &mut Dashboard, at_ms: u64, broker: usize, sensor: &str, presence: &str, via: &str) {
     let payload = format!(r#"{{"sensor":"{sensor}","status":"{presence}","broker_used":"{via}","boot":"boot"}}"#);
-    d.apply(at(received(broker, &format!("sensor/{sensor}/status"), &payload, true), at_ms));
+    d.apply(at(
+        received(broker, &format!("sensor/{sensor}/status"), &payload, true),
+        at_ms,
+    ));
 }
 
 fn kinds(d: &Dashboard) -> Vec<(&'static str, String)> {
-    d.timeline().entries().map(|e| (e.kind.as_str(), e.subject.clone())).collect()
+    d.timeline()
+        .entries()
+        .map(|e| (e.kind.as_str(), e.subject.clone()))
+        .collect()
 }
 
 #[test]
@@ -295,7 +304,10 @@ fn a_switch_away_from_the_primary_is_a_failover_and_back_is_a_failback() {
     );
     assert_eq!(entries[1].detail, "broker-primary → broker-secondary");
     let switches = &d.sensor("humidity").expect("card").switches;
-    assert_eq!(switches.iter().map(|s| (s.at_ms, s.failback)).collect::<Vec<_>>(), [(3_000, false), (5_000, true)]);
+    assert_eq!(
+        switches.iter().map(|s| (s.at_ms, s.failback)).collect::<Vec<_>>(),
+        [(3_000, false), (5_000, true)]
+    );
 }
 
 #[test]
@@ -404,7 +416,15 @@ fn broker_outages_and_recoveries_go_to_the_timeline_once_each() {
 fn history_keeps_the_shown_values_within_the_window() {
     let mut d = dashboard();
     for seq in 0..2_000u64 {
-        live_at(&mut d, seq * 1_000, PRIMARY, "humidity", seq as f64, "broker-primary", seq);
+        live_at(
+            &mut d,
+            seq * 1_000,
+            PRIMARY,
+            "humidity",
+            seq as f64,
+            "broker-primary",
+            seq,
+        );
     }
     let h = &d.sensor("humidity").expect("card").history;
     assert!(h.points().len() <= HISTORY_POINTS);

@@ -78,6 +78,18 @@ impl Timeline {
         self.next_id
     }
 
+    /// What a screen reader should say: the newest alert crossing, sensor going offline or broker going down.
+    pub fn announcement(&self) -> Option<String> {
+        let e = self
+            .entries()
+            .find(|e| matches!(e.kind, Kind::Alert | Kind::SensorOffline | Kind::BrokerDown))?;
+        Some(match e.kind {
+            Kind::Alert => format!("Alert: {} {}", e.subject, e.detail),
+            Kind::SensorOffline => format!("{} is offline", e.subject),
+            _ => format!("Broker {} is down", e.subject),
+        })
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len().min(TIMELINE_CAPACITY)
     }
@@ -90,6 +102,22 @@ impl Timeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn announces_the_newest_alert_offline_or_broker_down_and_nothing_else() {
+        let mut t = Timeline::default();
+        assert_eq!(t.announcement(), None);
+        t.push(1, Kind::Alert, "temperature", "ok → crit at 39 °C".into());
+        t.push(2, Kind::Failover, "humidity", "a → b".into());
+        assert_eq!(
+            t.announcement().as_deref(),
+            Some("Alert: temperature ok → crit at 39 °C")
+        );
+        t.push(3, Kind::SensorOffline, "voltage", "offline".into());
+        assert_eq!(t.announcement().as_deref(), Some("voltage is offline"));
+        t.push(4, Kind::BrokerDown, "broker-primary", "closed".into());
+        assert_eq!(t.announcement().as_deref(), Some("Broker broker-primary is down"));
+    }
 
     #[test]
     fn keeps_the_newest_entries_first_and_no_more_than_its_capacity() {

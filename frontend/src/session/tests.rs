@@ -75,7 +75,7 @@ fn connected() -> Session {
 }
 
 #[test]
-fn connects_with_a_clean_session_then_subscribes_to_every_sensor_at_qos1() {
+fn connects_with_a_clean_session_then_subscribes_to_every_sensor_at_qos0() {
     let mut s = Session::new(SessionConfig::new("dash-1"), 1);
     let out = s.start(T0);
     assert_eq!(phases(&out), [Phase::Connecting]);
@@ -98,7 +98,7 @@ fn connects_with_a_clean_session_then_subscribes_to_every_sensor_at_qos1() {
         panic!("not SUBSCRIBE: {out:?}")
     };
     assert_eq!(sub.topics[0].topic_path, SUBSCRIBE_FILTER);
-    assert_eq!(sub.topics[0].qos, QoS::AtLeastOnce);
+    assert_eq!(sub.topics[0].qos, QoS::AtMostOnce);
     assert_eq!(s.phase(), Phase::Connecting);
 
     let out = s.handle(

@@ -46,7 +46,9 @@ struct Args {
 }
 
 fn args() -> anyhow::Result<Args> {
-    let mut numbers = std::env::args().skip(1).map(|a| a.parse::<u64>().with_context(|| format!("`{a}` is not a number")));
+    let mut numbers = std::env::args()
+        .skip(1)
+        .map(|a| a.parse::<u64>().with_context(|| format!("`{a}` is not a number")));
     let mut next = |default: u64| numbers.next().unwrap_or(Ok(default));
     Ok(Args {
         rate: next(5_000)?,
@@ -57,7 +59,9 @@ fn args() -> anyhow::Result<Args> {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn encode(packet: &Packet<'_>, out: &mut Vec<u8>) -> anyhow::Result<()> {
@@ -97,7 +101,10 @@ async fn publish(port: u16, broker: &str, args: &Args) -> anyhow::Result<(u64, D
     let names: Vec<SensorName> = (0..args.sensors)
         .map(|i| SensorName::parse(&format!("load_{i:03}")))
         .collect::<Result<_, _>>()?;
-    let topics: Vec<String> = names.iter().map(|n| Topic::Reading(n.clone()).to_topic_string()).collect();
+    let topics: Vec<String> = names
+        .iter()
+        .map(|n| Topic::Reading(n.clone()).to_topic_string())
+        .collect();
     let mut seq = vec![0u64; args.sensors];
     let mut last = vec![0f64; args.sensors];
     let boot = format!("bench{}", now_ms());
@@ -110,7 +117,11 @@ async fn publish(port: u16, broker: &str, args: &Args) -> anyhow::Result<(u64, D
             let i = (sent % args.sensors as u64) as usize;
             seq[i] += 1;
             let ts = now_ms();
-            let value = if i == 0 { ts as f64 } else { 20.0 + (seq[i] % 50) as f64 * 0.5 };
+            let value = if i == 0 {
+                ts as f64
+            } else {
+                20.0 + (seq[i] % 50) as f64 * 0.5
+            };
             last[i] = value;
             let reading = Reading {
                 sensor: names[i].clone(),
@@ -151,7 +162,10 @@ fn percentile(values: &mut [f64], p: f64) -> f64 {
 }
 
 fn numbers(v: &serde_json::Value, key: &str) -> Vec<f64> {
-    v[key].as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).collect()).unwrap_or_default()
+    v[key]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_f64()).collect())
+        .unwrap_or_default()
 }
 
 #[tokio::main]
@@ -162,7 +176,10 @@ async fn main() -> anyhow::Result<()> {
     browser.goto(&stack.dashboard_url().context("no nginx")?).await?;
     e2e::wait_for("both brokers connected", Duration::from_secs(30), || async {
         let v = browser
-            .execute("return document.querySelectorAll('[data-broker][data-state=connected]').length;", vec![])
+            .execute(
+                "return document.querySelectorAll('[data-broker][data-state=connected]').length;",
+                vec![],
+            )
             .await?;
         Ok((v.as_u64() == Some(2)).then_some(()))
     })
@@ -202,24 +219,45 @@ async fn main() -> anyhow::Result<()> {
     let (sent, took, last) = generator.await??;
 
     // Every card shows its sensor's last value within a second of the last publish.
-    let shown = e2e::wait_for("every card at its last value", Duration::from_secs(1), || async {
+    let stale_cards = || async {
         let v = browser.execute(VALUES_JS, vec![]).await?;
-        let wrong = last
+        let shown: std::collections::HashMap<String, f64> = v
+            .as_array()
+            .map(|cards| {
+                cards
+                    .iter()
+                    .filter_map(|c| {
+                        let number = e2e::dashboard_page::leading_number(c[1].as_str()?)?;
+                        Some((c[0].as_str()?.to_owned(), number))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let stale: Vec<String> = last
             .iter()
             .enumerate()
-            .filter(|(i, value)| {
-                let name = format!("load_{i:03}");
-                !v.as_array().is_some_and(|cards| {
-                    cards.iter().any(|c| {
-                        c[0].as_str() == Some(&name)
-                            && e2e::dashboard_page::leading_number(c[1].as_str().unwrap_or("")) == Some(**value)
-                    })
-                })
+            .filter(|(i, value)| shown.get(&format!("load_{i:03}")) != Some(*value))
+            .map(|(i, value)| {
+                format!(
+                    "load_{i:03}: sent {value}, shows {:?}",
+                    shown.get(&format!("load_{i:03}"))
+                )
             })
-            .count();
-        Ok((wrong == 0).then_some(wrong))
+            .collect();
+        anyhow::Ok(stale)
+    };
+    let shown = e2e::wait_for("every card at its last value", Duration::from_secs(1), || async {
+        Ok(stale_cards().await?.is_empty().then_some(()))
     })
     .await;
+    if shown.is_err() {
+        let stale = stale_cards().await?;
+        eprintln!(
+            "{} cards not at their last value, e.g. {:?}",
+            stale.len(),
+            stale.first()
+        );
+    }
 
     let heap_min = heaps.iter().copied().fold(f64::INFINITY, f64::min);
     let heap_max = heaps.iter().copied().fold(0.0, f64::max);
