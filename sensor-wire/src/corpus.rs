@@ -10,7 +10,11 @@ pub struct Malformed {
 }
 
 fn entry(why: &'static str, topic: &str, payload: impl Into<Vec<u8>>) -> Malformed {
-    Malformed { why, topic: topic.to_owned(), payload: payload.into() }
+    Malformed {
+        why,
+        topic: topic.to_owned(),
+        payload: payload.into(),
+    }
 }
 
 /// Payloads with these `sensor`/`value`/`broker_used` defaults, but one part replaced.
@@ -26,7 +30,11 @@ pub fn malformed() -> Vec<Malformed> {
     let ok_broker = r#""broker-primary""#;
     let r = |value: &str| reading(ok_sensor, value, ok_broker);
     let deep = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
-    let deep_value = format!(r#"{{"sensor":"temperature","value":{}1{},"broker_used":"b"}}"#, "[".repeat(200), "]".repeat(200));
+    let deep_value = format!(
+        r#"{{"sensor":"temperature","value":{}1{},"broker_used":"b"}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
     let binary: Vec<u8> = (0u8..=255).collect();
     vec![
         entry("empty payload", T, ""),
@@ -57,41 +65,132 @@ pub fn malformed() -> Vec<Malformed> {
         entry("sensor is null", T, reading("null", "25.5", ok_broker)),
         entry("broker_used is a number", T, reading(ok_sensor, "25.5", "1")),
         entry("broker_used is empty", T, reading(ok_sensor, "25.5", r#""""#)),
-        entry("broker_used has a control character", T, reading(ok_sensor, "25.5", r#""broker\u0007""#)),
-        entry("broker_used is very long", T, reading(ok_sensor, "25.5", &format!("\"{}\"", "b".repeat(3000)))),
-        entry("seq is negative", T, r#"{"sensor":"temperature","value":1,"broker_used":"b","seq":-1}"#),
-        entry("seq is a float", T, r#"{"sensor":"temperature","value":1,"broker_used":"b","seq":1.5}"#),
-        entry("seq is a string", T, r#"{"sensor":"temperature","value":1,"broker_used":"b","seq":"1"}"#),
-        entry("seq exceeds u64", T, r#"{"sensor":"temperature","value":1,"broker_used":"b","seq":18446744073709551616}"#),
-        entry("ts is a string", T, r#"{"sensor":"temperature","value":1,"broker_used":"b","ts":"now"}"#),
-        entry("boot is a number", T, r#"{"sensor":"temperature","value":1,"broker_used":"b","boot":7}"#),
-        entry("unit is a number", T, r#"{"sensor":"temperature","value":1,"broker_used":"b","unit":1}"#),
-        entry("unknown extra field", T, r#"{"sensor":"temperature","value":1,"broker_used":"b","admin":true}"#),
-        entry("duplicated key", T, r#"{"sensor":"temperature","value":1,"value":2,"broker_used":"b"}"#),
-        entry("sensor does not match the topic", T, reading(r#""humidity""#, "50", ok_broker)),
-        entry("sensor name in upper case", "sensor/Temperature", reading(r#""Temperature""#, "25", ok_broker)),
-        entry("sensor name with a space", T, reading(r#""temp erature""#, "25", ok_broker)),
+        entry(
+            "broker_used has a control character",
+            T,
+            reading(ok_sensor, "25.5", r#""broker\u0007""#),
+        ),
+        entry(
+            "broker_used is very long",
+            T,
+            reading(ok_sensor, "25.5", &format!("\"{}\"", "b".repeat(3000))),
+        ),
+        entry(
+            "seq is negative",
+            T,
+            r#"{"sensor":"temperature","value":1,"broker_used":"b","seq":-1}"#,
+        ),
+        entry(
+            "seq is a float",
+            T,
+            r#"{"sensor":"temperature","value":1,"broker_used":"b","seq":1.5}"#,
+        ),
+        entry(
+            "seq is a string",
+            T,
+            r#"{"sensor":"temperature","value":1,"broker_used":"b","seq":"1"}"#,
+        ),
+        entry(
+            "seq exceeds u64",
+            T,
+            r#"{"sensor":"temperature","value":1,"broker_used":"b","seq":18446744073709551616}"#,
+        ),
+        entry(
+            "ts is a string",
+            T,
+            r#"{"sensor":"temperature","value":1,"broker_used":"b","ts":"now"}"#,
+        ),
+        entry(
+            "boot is a number",
+            T,
+            r#"{"sensor":"temperature","value":1,"broker_used":"b","boot":7}"#,
+        ),
+        entry(
+            "unit is a number",
+            T,
+            r#"{"sensor":"temperature","value":1,"broker_used":"b","unit":1}"#,
+        ),
+        entry(
+            "unknown extra field",
+            T,
+            r#"{"sensor":"temperature","value":1,"broker_used":"b","admin":true}"#,
+        ),
+        entry(
+            "duplicated key",
+            T,
+            r#"{"sensor":"temperature","value":1,"value":2,"broker_used":"b"}"#,
+        ),
+        entry(
+            "sensor does not match the topic",
+            T,
+            reading(r#""humidity""#, "50", ok_broker),
+        ),
+        entry(
+            "sensor name in upper case",
+            "sensor/Temperature",
+            reading(r#""Temperature""#, "25", ok_broker),
+        ),
+        entry(
+            "sensor name with a space",
+            T,
+            reading(r#""temp erature""#, "25", ok_broker),
+        ),
         entry("sensor name is empty", T, reading(r#""""#, "25", ok_broker)),
-        entry("sensor name is very long", T, reading(&format!("\"{}\"", "t".repeat(2000)), "25", ok_broker)),
-        entry("payload over the 4 KiB limit", T, format!(r#"{{"sensor":"temperature","value":1,"broker_used":"{}"}}"#, "x".repeat(5000))),
+        entry(
+            "sensor name is very long",
+            T,
+            reading(&format!("\"{}\"", "t".repeat(2000)), "25", ok_broker),
+        ),
+        entry(
+            "payload over the 4 KiB limit",
+            T,
+            format!(
+                r#"{{"sensor":"temperature","value":1,"broker_used":"{}"}}"#,
+                "x".repeat(5000)
+            ),
+        ),
         entry("deeply nested arrays", T, deep),
         entry("deeply nested value", T, deep_value),
         entry("binary bytes", T, binary),
         entry("invalid UTF-8", T, b"\xff\xfe\xfd{\"sensor\":1}".to_vec()),
         entry("UTF-8 byte-order mark", T, format!("\u{feff}{}", r("25"))),
-        entry("NUL inside the JSON", T, b"{\"sensor\":\"temperature\0\",\"value\":1,\"broker_used\":\"b\"}".to_vec()),
+        entry(
+            "NUL inside the JSON",
+            T,
+            b"{\"sensor\":\"temperature\0\",\"value\":1,\"broker_used\":\"b\"}".to_vec(),
+        ),
         entry("trailing garbage", T, format!("{}x", r("25"))),
         entry("two JSON objects", T, format!("{}{}", r("25"), r("26"))),
         entry("JSON with a comment", T, format!("/* hi */{}", r("25"))),
-        entry("single-quoted JSON", T, "{'sensor':'temperature','value':25,'broker_used':'b'}"),
+        entry(
+            "single-quoted JSON",
+            T,
+            "{'sensor':'temperature','value':25,'broker_used':'b'}",
+        ),
         entry("topic level beyond sensor/<type>", "sensor/temperature/extra", r("25")),
-        entry("topic two levels beyond the status topic", "sensor/temperature/status/x", r("25")),
+        entry(
+            "topic two levels beyond the status topic",
+            "sensor/temperature/status/x",
+            r("25"),
+        ),
         entry("topic without a sensor type", "sensor/", r("25")),
         entry("topic with an empty level", "sensor//temperature", r("25")),
         entry("reading payload on the status topic", S, r("25")),
-        entry("unknown presence value", S, r#"{"sensor":"temperature","status":"maybe","broker_used":"b","boot":"1"}"#),
-        entry("presence without boot", S, r#"{"sensor":"temperature","status":"online","broker_used":"b"}"#),
-        entry("presence for another sensor", S, r#"{"sensor":"humidity","status":"online","broker_used":"b","boot":"1"}"#),
+        entry(
+            "unknown presence value",
+            S,
+            r#"{"sensor":"temperature","status":"maybe","broker_used":"b","boot":"1"}"#,
+        ),
+        entry(
+            "presence without boot",
+            S,
+            r#"{"sensor":"temperature","status":"online","broker_used":"b"}"#,
+        ),
+        entry(
+            "presence for another sensor",
+            S,
+            r#"{"sensor":"humidity","status":"online","broker_used":"b","boot":"1"}"#,
+        ),
     ]
 }
 
@@ -108,7 +207,12 @@ mod tests {
     #[test]
     fn every_entry_is_rejected() {
         for m in malformed() {
-            assert!(parse_message(&m.topic, &m.payload).is_err(), "accepted: {} ({})", m.why, m.topic);
+            assert!(
+                parse_message(&m.topic, &m.payload).is_err(),
+                "accepted: {} ({})",
+                m.why,
+                m.topic
+            );
         }
     }
 }
