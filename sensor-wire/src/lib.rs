@@ -23,5 +23,10 @@ pub use unit::unit_for;
 /// and both MQTT clients' packet limits are set to agree with this.
 pub const MAX_PAYLOAD_BYTES: usize = 4096;
 
+/// Largest MQTT packet any part of the system sends or accepts: a publish of `MAX_PAYLOAD_BYTES` plus 128 bytes for
+/// its fixed header (≤ 5), topic (`sensor/<64 characters>/status`, 78 bytes with its length) and packet id. The
+/// brokers' `max_packet_size`, the sensor's MQTT client and the browser's session all use this bound.
+pub const MAX_PACKET_BYTES: usize = MAX_PAYLOAD_BYTES + 128;
+
 /// Longest text field (`broker_used`, `boot`, `unit`) accepted in a payload.
 pub const MAX_TEXT_LEN: usize = 64;

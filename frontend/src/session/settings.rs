@@ -1,7 +1,7 @@
 //! Settings of one browser MQTT session and their defaults: keepalive, deadlines, frame limit, backoff.
 
 use super::Backoff;
-use sensor_wire::MAX_PAYLOAD_BYTES;
+use sensor_wire::MAX_PACKET_BYTES;
 
 /// MQTT keepalive announced in CONNECT, seconds. The session pings after half of it without traffic.
 pub const DEFAULT_KEEP_ALIVE_S: u16 = 10;
@@ -9,9 +9,9 @@ pub const DEFAULT_KEEP_ALIVE_S: u16 = 10;
 pub const DEFAULT_PING_TIMEOUT_MS: u64 = 3_000;
 /// How long the socket open, CONNACK and SUBACK may take together.
 pub const DEFAULT_CONNECT_TIMEOUT_MS: u64 = 5_000;
-/// Largest frame accepted: the largest payload the wire format allows plus room for the topic and header.
-/// A bigger frame closes the session (the brokers' `message_size_limit` keeps such frames from arriving).
-pub const DEFAULT_MAX_FRAME_BYTES: usize = MAX_PAYLOAD_BYTES + 1024;
+/// Largest frame accepted: the system-wide packet bound, equal to the brokers' `max_packet_size`, so no frame a
+/// broker would relay is refused. A bigger frame closes the session.
+pub const DEFAULT_MAX_FRAME_BYTES: usize = MAX_PACKET_BYTES;
 
 /// Settings of one session. `Default`-free on purpose: the client id must be unique per page.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,13 +15,13 @@ use tokio::task::JoinHandle;
 /// How long a graceful close may take to get its DISCONNECT out before the connection is simply dropped.
 const CLOSE_GRACE: Duration = Duration::from_millis(500);
 
-/// Largest MQTT packet sent or accepted, either way: a publish carrying the brokers' `message_size_limit`
-/// (`MAX_PAYLOAD_BYTES`) plus room for its fixed header, topic and packet id. The sensor's own packets are far
-/// smaller (a reading is ~150 bytes; CONNECT with the longest credentials and Will fits, see the tests), and it
-/// receives only acknowledgements, so a broker never sees more from it than it would accept.
-pub const MAX_PACKET_BYTES: usize = sensor_wire::MAX_PAYLOAD_BYTES + PUBLISH_OVERHEAD_BYTES;
-/// Fixed header (≤ 5), topic length and topic (`sensor/<64 characters>/status`, 78 bytes), packet id, rounded up.
-const PUBLISH_OVERHEAD_BYTES: usize = 128;
+/// Largest MQTT packet sent or accepted, either way: the system-wide bound, equal to the brokers' `max_packet_size`.
+/// The sensor's own packets are far smaller (a reading is ~150 bytes; CONNECT with the longest credentials and Will
+/// fits, see the tests), and it receives only acknowledgements, so a broker never sees more from it than it accepts.
+pub const MAX_PACKET_BYTES: usize = sensor_wire::MAX_PACKET_BYTES;
+/// Room the bound leaves beside the payload for a publish's header, topic and packet id.
+#[cfg(test)]
+const PUBLISH_OVERHEAD_BYTES: usize = sensor_wire::MAX_PACKET_BYTES - sensor_wire::MAX_PAYLOAD_BYTES;
 
 /// What a link reports, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -129,6 +129,16 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_packet_limit_is_the_wire_formats_bound() {
+        let shipped = std::fs::read_to_string(crate::artifacts::mosquitto_conf().unwrap()).unwrap();
+        let limit = shipped
+            .lines()
+            .find_map(|l| l.strip_prefix("max_packet_size "))
+            .map(str::trim);
+        assert_eq!(limit, Some(sensor_wire::MAX_PACKET_BYTES.to_string().as_str()));
+    }
+
+    #[test]
     fn rewrites_the_shipped_file() {
         let shipped = std::fs::read_to_string(crate::artifacts::mosquitto_conf().unwrap()).unwrap();
         let out = rewrite(&shipped, PORTS, std::path::Path::new(FILES_DIR), false).unwrap();
