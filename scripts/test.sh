@@ -15,6 +15,8 @@ WASM_OPT_VERSION=0.116.1
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, "", $0); print; exit }' Cargo.lock)
 
 step() { printf '\n==> %s\n' "$*"; }
+# Where cargo install puts trunk, wasm-bindgen and wasm-opt.
+export PATH="$HOME/.cargo/bin:$PATH"
 
 need_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -53,7 +55,6 @@ if [ -z "${SKIP_INSTALL:-}" ]; then
   # binaryen 116 through the wasm-opt crate; Debian's binaryen 108 emits wasm that browsers reject.
   cargo_tool wasm-opt "version 116" wasm-opt --locked
 fi
-export PATH="$HOME/.cargo/bin:$PATH"
 
 step "build release artifacts: sensor-node, dashboard dist"
 # `trunk --offline` also runs cargo offline: fetch every crate (the wasm-only ones too) first.

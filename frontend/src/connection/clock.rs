@@ -27,7 +27,9 @@ pub fn start(beat: impl FnMut() + 'static) {
         let last = Rc::clone(&last_worker_beat);
         let started = start_worker(move || {
             last.set(js_sys::Date::now());
-            (beat.borrow_mut())();
+            if let Ok(mut beat) = beat.try_borrow_mut() {
+                beat();
+            }
         });
         if let Err(e) = started {
             web_sys::console::warn_2(&"no worker clock, background tabs may be throttled:".into(), &e);
