@@ -22,45 +22,31 @@ fn encode(packet: &Packet<'_>) -> Vec<u8> {
 
 /// A session that has opened, been accepted and subscribed at `T0`.
 fn connected() -> Session {
-    let mut s = Session::new(SessionConfig::new("fuzz"), 7);
-    s.start(T0);
-    s.handle(T0, Input::Opened);
-    let connack = Packet::Connack(Connack {
-        session_present: false,
-        code: ConnectReturnCode::Accepted,
-    });
-    s.handle(T0, Input::Bytes(&encode(&connack)));
-    let suback = Packet::Suback(Suback::new(
-        Pid::try_from(1).unwrap(),
-        vec![SubscribeReturnCodes::Success(QoS::AtLeastOnce)],
-    ));
-    s.handle(T0, Input::Bytes(&encode(&suback)));
+    let s = session_in(2);
     assert_eq!(s.phase(), Phase::Connected, "the handshake itself works");
     s
 }
 
-/// A session in any phase the decoder can be fed in: waiting for CONNACK, for SUBACK, or subscribed.
+/// A session in any phase the decoder can be fed in: waiting for CONNACK (0), for SUBACK (1), or subscribed (2).
 fn session_in(phase: u8) -> Session {
-    match phase % 3 {
-        0 => {
-            let mut s = Session::new(SessionConfig::new("fuzz"), 7);
-            s.start(T0);
-            s.handle(T0, Input::Opened);
-            s
-        }
-        1 => {
-            let mut s = Session::new(SessionConfig::new("fuzz"), 7);
-            s.start(T0);
-            s.handle(T0, Input::Opened);
-            let connack = Packet::Connack(Connack {
-                session_present: false,
-                code: ConnectReturnCode::Accepted,
-            });
-            s.handle(T0, Input::Bytes(&encode(&connack)));
-            s
-        }
-        _ => connected(),
+    let mut s = Session::new(SessionConfig::new("fuzz"), 7);
+    s.start(T0);
+    s.handle(T0, Input::Opened);
+    if phase % 3 >= 1 {
+        let connack = Packet::Connack(Connack {
+            session_present: false,
+            code: ConnectReturnCode::Accepted,
+        });
+        s.handle(T0, Input::Bytes(&encode(&connack)));
     }
+    if phase % 3 == 2 {
+        let suback = Packet::Suback(Suback::new(
+            Pid::try_from(1).unwrap(),
+            vec![SubscribeReturnCodes::Success(QoS::AtLeastOnce)],
+        ));
+        s.handle(T0, Input::Bytes(&encode(&suback)));
+    }
+    s
 }
 
 /// What feeding a stream did, all actions in order.
