@@ -27,6 +27,7 @@ pub mod failover_scenario;
 pub mod fake_broker;
 pub mod gate;
 pub mod http_get;
+pub mod load_generator;
 pub mod mosquitto_pub;
 pub mod nginx;
 pub mod ports;

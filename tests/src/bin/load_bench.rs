@@ -9,13 +9,9 @@
 //! so figures include up to one publish interval of the reading's own age. Needs the release dist (see README).
 
 use anyhow::Context;
-use e2e::credentials::OPERATOR;
+use e2e::load_generator::{publish_load, sensor_name, LoadPlan};
 use e2e::{Browser, Stack, StackConfig};
-use mqttrs::{Connect, Packet, Pid, Protocol, Publish, QosPid};
-use sensor_wire::{Reading, SensorName, Topic};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use std::time::{Duration, Instant};
 
 /// Installed once the page has loaded: a frame-time recorder and the latency sampler.
 const PROBE_JS: &str = r#"
@@ -58,101 +54,6 @@ fn args() -> anyhow::Result<Args> {
     })
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
-fn encode(packet: &Packet<'_>, out: &mut Vec<u8>) -> anyhow::Result<()> {
-    let mut buf = vec![0u8; 1024];
-    let n = mqttrs::encode_slice(packet, &mut buf).map_err(|e| anyhow::anyhow!("encode: {e:?}"))?;
-    out.extend_from_slice(&buf[..n]);
-    Ok(())
-}
-
-/// Publishes `rate` readings a second, round-robin over `sensors` sensors, QoS 1 retained like the real sensors,
-/// for `seconds`. Returns how many it sent and the last value of each sensor.
-async fn publish(port: u16, broker: &str, args: &Args) -> anyhow::Result<(u64, Duration, Vec<f64>)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
-    let mut out = Vec::new();
-    encode(
-        &Packet::Connect(Connect {
-            protocol: Protocol::MQTT311,
-            keep_alive: 60,
-            client_id: "load-bench",
-            clean_session: true,
-            last_will: None,
-            username: Some(OPERATOR.username),
-            password: Some(OPERATOR.password.as_bytes()),
-        }),
-        &mut out,
-    )?;
-    stream.write_all(&out).await?;
-    let (mut read, mut write) = stream.into_split();
-    let mut connack = [0u8; 4];
-    read.read_exact(&mut connack).await?;
-    anyhow::ensure!(connack[3] == 0, "broker refused the load generator: {connack:?}");
-    // PUBACKs are read and dropped.
-    tokio::spawn(async move {
-        let mut sink = vec![0u8; 65536];
-        while read.read(&mut sink).await.is_ok_and(|n| n > 0) {}
-    });
-    let names: Vec<SensorName> = (0..args.sensors)
-        .map(|i| SensorName::parse(&format!("load_{i:03}")))
-        .collect::<Result<_, _>>()?;
-    let topics: Vec<String> = names
-        .iter()
-        .map(|n| Topic::Reading(n.clone()).to_topic_string())
-        .collect();
-    let mut seq = vec![0u64; args.sensors];
-    let mut last = vec![0f64; args.sensors];
-    let boot = format!("bench{}", now_ms());
-    let start = Instant::now();
-    let batch = (args.rate / 100).max(1);
-    let mut sent = 0u64;
-    while start.elapsed() < Duration::from_secs(args.seconds) {
-        out.clear();
-        for _ in 0..batch {
-            let i = (sent % args.sensors as u64) as usize;
-            seq[i] += 1;
-            let ts = now_ms();
-            let value = if i == 0 {
-                ts as f64
-            } else {
-                20.0 + (seq[i] % 50) as f64 * 0.5
-            };
-            last[i] = value;
-            let reading = Reading {
-                sensor: names[i].clone(),
-                value,
-                broker_used: broker.to_owned(),
-                seq: Some(seq[i]),
-                boot: Some(boot.clone()),
-                ts: Some(ts),
-                unit: None,
-            };
-            let payload = reading.to_json();
-            let pid = Pid::try_from((sent % 65_535 + 1) as u16).unwrap_or_default();
-            encode(
-                &Packet::Publish(Publish {
-                    dup: false,
-                    qospid: QosPid::AtLeastOnce(pid),
-                    retain: true,
-                    topic_name: &topics[i],
-                    payload: &payload,
-                }),
-                &mut out,
-            )?;
-            sent += 1;
-        }
-        write.write_all(&out).await?;
-        let due = start + Duration::from_secs_f64(sent as f64 / args.rate as f64);
-        tokio::time::sleep_until(due.into()).await;
-    }
-    Ok((sent, start.elapsed(), last))
-}
-
 fn percentile(values: &mut [f64], p: f64) -> f64 {
     if values.is_empty() {
         return f64::NAN;
@@ -187,7 +88,13 @@ async fn main() -> anyhow::Result<()> {
     browser.execute(PROBE_JS, vec![]).await?;
 
     let port = stack.primary().ports().mqtt;
-    let generator = tokio::spawn(async move { publish(port, "broker-primary", &args).await });
+    let plan = LoadPlan {
+        rate: args.rate,
+        sensors: args.sensors,
+        duration: Duration::from_secs(args.seconds),
+        broker: "broker-primary".to_owned(),
+    };
+    let generator = tokio::spawn(async move { publish_load(port, &plan).await });
     println!("| t (s) | frames | frame p50 (ms) | p95 | p99 | max | latency p50 (ms) | p95 | heap (MB) | cards | DOM nodes |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let start = Instant::now();
@@ -216,7 +123,7 @@ async fn main() -> anyhow::Result<()> {
             heaps.push(heap);
         }
     }
-    let (sent, took, last) = generator.await??;
+    let report = generator.await??;
 
     // Every card shows its sensor's last value within a second of the last publish.
     let stale_cards = || async {
@@ -233,14 +140,16 @@ async fn main() -> anyhow::Result<()> {
                     .collect()
             })
             .unwrap_or_default();
-        let stale: Vec<String> = last
+        let stale: Vec<String> = report
+            .per_sensor
             .iter()
             .enumerate()
-            .filter(|(i, value)| shown.get(&format!("load_{i:03}")) != Some(*value))
-            .map(|(i, value)| {
+            .filter(|(i, (_, value))| shown.get(&sensor_name(*i)) != Some(value))
+            .map(|(i, (_, value))| {
                 format!(
-                    "load_{i:03}: sent {value}, shows {:?}",
-                    shown.get(&format!("load_{i:03}"))
+                    "{}: sent {value}, shows {:?}",
+                    sensor_name(i),
+                    shown.get(&sensor_name(i))
                 )
             })
             .collect();
@@ -266,9 +175,9 @@ async fn main() -> anyhow::Result<()> {
     println!("|---|---|---|---|---|---|---|");
     println!(
         "| {:.0} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.0} / {:.0} | {heap_min:.1}–{heap_max:.1} | {} |",
-        sent as f64 / took.as_secs_f64(),
+        report.rate(),
         args.sensors,
-        took.as_secs_f64(),
+        report.took.as_secs_f64(),
         percentile(&mut all_frames, 0.5),
         percentile(&mut all_frames, 0.95),
         percentile(&mut all_frames, 0.99),
