@@ -5,7 +5,7 @@
 //! panicking (a failed test), every log is printed first. `E2E_KEEP_TMP=1` keeps the directory.
 
 use crate::broker::{Broker, BrokerPorts};
-use crate::dist::BrokerEndpoint;
+use crate::dist::{BrokerEndpoint, DashboardSettings};
 use crate::nginx::Nginx;
 use crate::sensor::{Sensor, SensorSpec};
 use crate::{Ports, BROKER_NAMES};
@@ -23,6 +23,8 @@ pub struct StackConfig {
     pub sensors: Vec<SensorSpec>,
     /// Serve the dashboard dist at this path through nginx; `None` runs without nginx.
     pub dashboard_dist: Option<PathBuf>,
+    /// `config.json` keys the dashboard gets besides the broker list (`thresholds`, `history_minutes`).
+    pub dashboard_settings: DashboardSettings,
 }
 
 impl StackConfig {
@@ -32,6 +34,7 @@ impl StackConfig {
             ports: Ports::free()?,
             sensors: Vec::new(),
             dashboard_dist: None,
+            dashboard_settings: DashboardSettings::new(),
         })
     }
 
@@ -46,6 +49,15 @@ impl StackConfig {
     pub fn sensors(mut self, sensors: Vec<SensorSpec>) -> StackConfig {
         self.sensors = sensors;
         self
+    }
+
+    /// Sets `config.json` keys besides the broker list; `settings` must be a JSON object.
+    pub fn dashboard_settings(mut self, settings: serde_json::Value) -> anyhow::Result<StackConfig> {
+        let serde_json::Value::Object(settings) = settings else {
+            anyhow::bail!("dashboard settings must be a JSON object, got {settings}");
+        };
+        self.dashboard_settings = settings;
+        Ok(self)
     }
 }
 
@@ -108,7 +120,7 @@ impl Stack {
                     url: b.ws_url(),
                 })
                 .collect();
-            crate::dist::stage(dist, &site, &endpoints)?;
+            crate::dist::stage(dist, &site, &endpoints, &config.dashboard_settings)?;
             self.nginx = Some(Nginx::start(ports.http, &site, self.dir.path()).await?);
         }
         for spec in &config.sensors {

@@ -227,7 +227,13 @@ async fn bad_mqtt_frames_from_a_broker_close_its_session_and_reconnect_without_a
         },
     ];
     let site = stack.dir().join("site-with-fake-broker");
-    e2e::dist::stage(&e2e::artifacts::dashboard_dist().unwrap(), &site, &endpoints).unwrap();
+    e2e::dist::stage(
+        &e2e::artifacts::dashboard_dist().unwrap(),
+        &site,
+        &endpoints,
+        &Default::default(),
+    )
+    .unwrap();
     let run_dir = stack.dir().join("nginx");
     std::fs::create_dir_all(&run_dir).unwrap();
     let http = e2e::ports::free_ports(1).unwrap()[0];

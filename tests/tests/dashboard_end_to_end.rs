@@ -144,6 +144,10 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
 
     let errors = browser.page_errors().await?;
     anyhow::ensure!(errors.is_empty(), "the page threw or panicked: {errors:#?}");
+    // Everything the page asked nginx for exists (no favicon 404 either).
+    let access = stack.nginx().map(|n| n.log_text()).unwrap_or_default();
+    let missing: Vec<&str> = access.lines().filter(|l| l.contains("\" 404 ")).collect();
+    anyhow::ensure!(missing.is_empty(), "the page requested missing files: {missing:#?}");
     for sensor in stack.sensors() {
         let status = sensor.exit_status()?;
         anyhow::ensure!(

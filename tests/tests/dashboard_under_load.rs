@@ -106,7 +106,6 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
     };
     let report = publish_load(stack.primary().ports().mqtt, &plan).await?;
     let probe: Probe = serde_json::from_value(browser.execute(PROBE_READ_JS, vec![]).await?)?;
-    current_cards(browser, &report).await?;
 
     eprintln!(
         "{} readings at {:.0}/s; the page drew {} frames and updated the DOM {} times",
@@ -123,7 +122,7 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
         report.sent,
         probe.frames
     );
-    Ok(())
+    current_cards(browser, &report).await
 }
 
 /// Waits until every card shows exactly what was sent; on timeout names the cards that do not.

@@ -113,6 +113,7 @@ async fn run() -> anyhow::Result<()> {
         } else {
             None
         },
+        dashboard_settings: Default::default(),
     };
     // Signals first: Ctrl-C during start-up must still drop (and so kill) whatever was started.
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
