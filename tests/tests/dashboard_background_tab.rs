@@ -33,7 +33,7 @@ const INTERVAL: Duration = Duration::from_secs(2);
 const TIMEOUT: Duration = Duration::from_secs(30);
 /// How long the dashboard tab stays hidden: the 10 s grace, then at least one whole one-minute throttled period,
 /// four times the brokers' 15 s keepalive limit.
-const HIDDEN_FOR: Duration = Duration::from_secs(100);
+const HIDDEN_FOR: Duration = Duration::from_secs(120);
 
 /// Installed before the tab is hidden: a one-second page timer (repeating, so Chromium's throttling applies to it
 /// like to the page's own) and a record of visibility changes.
