@@ -158,6 +158,19 @@ impl Browser {
         std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))
     }
 
+    /// Ends a failed scenario: saves `failure.png` in `dir`, then panics with `error`, the page's console and
+    /// chromedriver's log. (A `Stack` dropped during the panic prints its own logs.)
+    pub async fn fail(&self, error: anyhow::Error, dir: &Path) -> ! {
+        let console = self.console().await.unwrap_or_default();
+        let screenshot = dir.join("failure.png");
+        let _ = self.screenshot(&screenshot).await;
+        panic!(
+            "{error:#}\n\n----- browser console -----\n{console:#?}\n----- chromedriver -----\n{}\n(screenshot: {})",
+            self.chromedriver_log(),
+            screenshot.display()
+        );
+    }
+
     pub fn chromedriver_log(&self) -> String {
         self.chromedriver.log_text()
     }

@@ -113,6 +113,20 @@ impl DashboardView {
     }
 }
 
+/// Waits until every broker badge on the page (there are two) says `connected`.
+pub async fn wait_brokers_connected(browser: &Browser, timeout: Duration) -> anyhow::Result<()> {
+    crate::wait_for("both brokers connected", timeout, || async {
+        let connected = browser
+            .execute(
+                "return document.querySelectorAll('[data-broker][data-state=connected]').length;",
+                Vec::new(),
+            )
+            .await?;
+        Ok((connected.as_u64() == Some(crate::BROKER_NAMES.len() as u64)).then_some(()))
+    })
+    .await
+}
+
 /// Parses the leading decimal number of `text`, ignoring a unit after it ("1013 hPa", "-3.5°C", "42%").
 pub fn leading_number(text: &str) -> Option<f64> {
     let text = text.trim();

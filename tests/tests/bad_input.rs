@@ -80,10 +80,7 @@ where
     F: std::future::Future<Output = anyhow::Result<()>>,
 {
     if let Err(e) = scenario.await {
-        let console = browser.console().await.unwrap_or_default();
-        let screenshot = dir.join("failure.png");
-        let _ = browser.screenshot(&screenshot).await;
-        panic!("{e:#}\n\n----- browser console -----\n{console:#?}");
+        browser.fail(e, dir).await;
     }
 }
 

@@ -188,11 +188,7 @@ async fn sessions_stay_alive_while_the_tab_is_in_the_background() {
         .unwrap();
     let result = scenario(&mut stack, &browser).await;
     if let Err(e) = result {
-        let console = browser.console().await.unwrap_or_default();
-        panic!(
-            "{e:#}\n\n----- browser console -----\n{console:#?}\n----- logs -----\n{}",
-            stack.logs()
-        );
+        browser.fail(e, stack.dir()).await;
     }
     browser.close().await.unwrap();
 }

@@ -50,13 +50,7 @@ async fn readings_reach_the_browser_through_both_brokers_and_survive_the_primary
     let mut stack = Stack::start(config).await.unwrap();
     let browser = Browser::launch(stack.dir()).await.unwrap();
     if let Err(e) = scenario(&mut stack, &browser).await {
-        let console = browser.console().await.unwrap_or_default();
-        let screenshot = stack.dir().join("failure.png");
-        let _ = browser.screenshot(&screenshot).await;
-        panic!(
-            "{e:#}\n\n----- browser console -----\n{console:#?}\n----- chromedriver -----\n{}",
-            browser.chromedriver_log()
-        );
+        browser.fail(e, stack.dir()).await;
     }
     browser.close().await.unwrap();
 }

@@ -190,12 +190,7 @@ async fn the_dashboard_shows_history_health_liveness_alerts_and_a_timeline() {
         let _ = browser.screenshot(std::path::Path::new(&path)).await;
     }
     if let Err(e) = result {
-        let console = browser.console().await.unwrap_or_default();
-        let _ = browser.screenshot(&stack.dir().join("failure.png")).await;
-        panic!(
-            "{e:#}\n\n----- browser console -----\n{console:#?}\n----- logs -----\n{}",
-            stack.logs()
-        );
+        browser.fail(e, stack.dir()).await;
     }
     browser.close().await.unwrap();
 }

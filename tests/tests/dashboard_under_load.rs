@@ -9,7 +9,7 @@
 //! Needs `cd frontend && trunk build --release --offline` first.
 
 use anyhow::Context;
-use e2e::dashboard_page::leading_number;
+use e2e::dashboard_page::{leading_number, wait_brokers_connected};
 use e2e::load_generator::{publish_load, sensor_name, LoadPlan, LoadReport};
 use e2e::{wait_for, Browser, Stack, StackConfig};
 use serde::Deserialize;
@@ -73,11 +73,7 @@ async fn under_5000_readings_a_second_the_page_draws_per_frame_and_ends_current(
     let browser = Browser::launch(stack.dir()).await.unwrap();
     let result = scenario(&mut stack, &browser).await;
     if let Err(e) = result {
-        let console = browser.console().await.unwrap_or_default();
-        panic!(
-            "{e:#}\n\n----- browser console -----\n{console:#?}\n----- logs -----\n{}",
-            stack.logs()
-        );
+        browser.fail(e, stack.dir()).await;
     }
     browser.close().await.unwrap();
 }
@@ -86,16 +82,7 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
     browser
         .goto(&stack.dashboard_url().expect("the stack runs nginx"))
         .await?;
-    wait_for("both brokers connected", TIMEOUT, || async {
-        let connected = browser
-            .execute(
-                "return document.querySelectorAll('[data-broker][data-state=connected]').length;",
-                vec![],
-            )
-            .await?;
-        Ok((connected.as_u64() == Some(2)).then_some(()))
-    })
-    .await?;
+    wait_brokers_connected(browser, TIMEOUT).await?;
     browser.execute(PROBE_JS, vec![]).await?;
 
     let plan = LoadPlan {

@@ -9,6 +9,7 @@
 //! so figures include up to one publish interval of the reading's own age. Needs the release dist (see README).
 
 use anyhow::Context;
+use e2e::dashboard_page::wait_brokers_connected;
 use e2e::load_generator::{publish_load, sensor_name, LoadPlan};
 use e2e::{Browser, Stack, StackConfig};
 use std::time::{Duration, Instant};
@@ -32,6 +33,9 @@ const VALUES_JS: &str = r#"
 return [...document.querySelectorAll('[data-sensor]')].map(c => [c.dataset.sensor,
   c.querySelector('[data-field="value"]').textContent.trim()]);
 "#;
+
+/// How often a row of the table is printed.
+const REPORT_EVERY: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Copy)]
 struct Args {
@@ -75,16 +79,7 @@ async fn main() -> anyhow::Result<()> {
     let mut stack = Stack::start(StackConfig::with_dashboard()?).await?;
     let browser = Browser::launch(stack.dir()).await?;
     browser.goto(&stack.dashboard_url().context("no nginx")?).await?;
-    e2e::wait_for("both brokers connected", Duration::from_secs(30), || async {
-        let v = browser
-            .execute(
-                "return document.querySelectorAll('[data-broker][data-state=connected]').length;",
-                vec![],
-            )
-            .await?;
-        Ok((v.as_u64() == Some(2)).then_some(()))
-    })
-    .await?;
+    wait_brokers_connected(&browser, Duration::from_secs(30)).await?;
     browser.execute(PROBE_JS, vec![]).await?;
 
     let port = stack.primary().ports().mqtt;
@@ -99,8 +94,10 @@ async fn main() -> anyhow::Result<()> {
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let start = Instant::now();
     let (mut all_frames, mut all_lat, mut heaps) = (Vec::new(), Vec::new(), Vec::new());
+    // One row per reporting period; the page's probe buffers in between.
+    let mut report_every = tokio::time::interval_at((start + REPORT_EVERY).into(), REPORT_EVERY);
     while !generator.is_finished() {
-        tokio::time::sleep(Duration::from_secs(10)).await;
+        report_every.tick().await;
         let v = browser.execute(COLLECT_JS, vec![]).await?;
         let (mut frames, mut lat) = (numbers(&v, "frames"), numbers(&v, "lat"));
         let heap = v["heap"].as_f64().unwrap_or(0.0) / 1e6;
