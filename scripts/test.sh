@@ -1,60 +1,65 @@
 #!/usr/bin/env bash
-# The one test command. On a fresh Debian/Ubuntu machine with rustup it installs what is missing (system packages,
-# the wasm target, trunk + wasm-bindgen-cli + wasm-opt at pinned versions), builds the release artifacts the
-# end-to-end tests run (sensor-node binary, dashboard dist), then runs every test in the workspace.
+# The one test command. On a fresh Debian/Ubuntu machine with rustup it installs what is missing
+# (scripts/test-deps.sh: system packages, the wasm target, the pinned web tools of scripts/web-tools.sh), builds the
+# release artifacts the end-to-end tests run (sensor-node binary, dashboard dist), then runs every test in the
+# workspace.
 #
-#   scripts/test.sh            everything
+# With a Docker engine it also builds the containers first: the base images (pulled, or offline stand-ins from
+# Debian packages: scripts/base-images.sh), the web tools image (frontend/Dockerfile's tools stage), the install path
+# on a fresh machine (docker/fresh-machine/Dockerfile) and the project's images (docker-compose build); the
+# compose-level tests (tests/tests/compose_stack.rs) then run the real docker-compose.yml. The web tools are copied
+# from that image instead of being compiled a second time, when they run on this machine. Without an engine, one
+# line says so and the compose-level tests skip.
+#
+#   scripts/test.sh                  everything
 #   SKIP_INSTALL=1 scripts/test.sh   assume the tools are already there
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-TRUNK_VERSION=0.21.14
-WASM_OPT_VERSION=0.116.1
-# wasm-bindgen-cli must match the wasm-bindgen the dashboard links against.
-WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, "", $0); print; exit }' Cargo.lock)
-
 step() { printf '\n==> %s\n' "$*"; }
 # Where cargo install puts trunk, wasm-bindgen and wasm-opt.
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+WEB_TOOLS_IMAGE=sensors-monitoring/web-tools
 
-need_root() {
-  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+# Runs a build quietly, timed; on failure shows the end of its output. One retry when the engine lost a layer while
+# committing (seen with dockerd 20.10 on fuse-overlayfs: "failed to get layer …: layer does not exist").
+quiet_build() {
+  local log start=$SECONDS try
+  log=$(mktemp)
+  for try in 1 2; do
+    if "$@" >"$log" 2>&1; then
+      rm -f "$log"
+      echo "    $((SECONDS - start)) s"
+      return 0
+    fi
+    [ "$try" = 1 ] && grep -q 'layer does not exist' "$log" || break
+    echo "    the engine lost a layer; building again"
+  done
+  tail -n 60 "$log"
+  rm -f "$log"
+  echo "failed: $*" >&2
+  return 1
 }
 
-install_system_packages() {
-  local missing=()
-  command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
-  command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
-  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
-  command -v chromium >/dev/null || missing+=(chromium)
-  command -v chromedriver >/dev/null || missing+=(chromium-driver)
-  command -v docker-compose >/dev/null || missing+=(docker-compose)
-  command -v cc >/dev/null || missing+=(build-essential)
-  command -v pkg-config >/dev/null || missing+=(pkg-config)
-  if [ ${#missing[@]} -gt 0 ]; then
-    step "apt-get install ${missing[*]}"
-    need_root apt-get update -q
-    need_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
-  fi
-}
+[ -n "${SKIP_INSTALL:-}" ] || scripts/test-deps.sh system
 
-cargo_tool() { # cargo_tool <binary> <version> <crate> [extra cargo install args]
-  local bin=$1 version=$2 crate=$3; shift 3
-  if command -v "$bin" >/dev/null && "$bin" --version 2>/dev/null | grep -q "$version"; then return; fi
-  step "cargo install $crate $version"
-  cargo install "$crate" --version "$version" "$@"
-}
-
-if [ -z "${SKIP_INSTALL:-}" ]; then
-  install_system_packages
-  rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-  cargo_tool trunk "$TRUNK_VERSION" trunk --locked
-  # Not --locked: one dependency in wasm-bindgen-cli's lock file is no longer on crates.io.
-  cargo_tool wasm-bindgen "$WASM_BINDGEN_VERSION" wasm-bindgen-cli
-  # binaryen 116 through the wasm-opt crate; Debian's binaryen 108 emits wasm that browsers reject.
-  cargo_tool wasm-opt "version 116" wasm-opt --locked
+if command -v docker >/dev/null && docker info >/dev/null 2>&1; then
+  step "Docker: base images (scripts/base-images.sh)"
+  scripts/base-images.sh
+  step "Docker: web tools image $WEB_TOOLS_IMAGE (frontend/Dockerfile, stage tools: scripts/web-tools.sh in a clean container)"
+  quiet_build docker build --target tools -t "$WEB_TOOLS_IMAGE" -f frontend/Dockerfile .
+  step "Docker: the install path on a fresh machine (docker/fresh-machine/Dockerfile: scripts/test-deps.sh)"
+  quiet_build docker build --build-arg "TOOLS_IMAGE=$WEB_TOOLS_IMAGE" -t sensors-monitoring/fresh-machine \
+    -f docker/fresh-machine/Dockerfile .
+  step "Docker: project images (docker-compose build)"
+  quiet_build docker-compose -f docker-compose.yml build
+  export WEB_TOOLS_IMAGE
+else
+  step "Docker: no engine answers (docker info failed): no images built, the compose-level tests skip"
 fi
+
+[ -n "${SKIP_INSTALL:-}" ] || scripts/test-deps.sh web-tools
 
 step "build release artifacts: sensor-node, dashboard dist"
 # `trunk --offline` also runs cargo offline: fetch every crate (the wasm-only ones too) first.
@@ -62,10 +67,17 @@ cargo fetch --locked
 cargo build --release --locked -p sensor-node -p e2e
 (cd frontend && trunk build --release --offline)
 
+step "first-load size of the dashboard (budget 200 KiB gzip)"
+scripts/first-load.sh 200
+
+step "clippy: lints, and no cutting of outside text at a byte index (clippy.toml) — native and wasm"
+cargo clippy --locked --workspace --all-targets --quiet
+cargo clippy --locked -p frontend --target wasm32-unknown-unknown --quiet
+
 step "static check of docker-compose.yml"
 docker-compose -f docker-compose.yml config -q
 
-step "all tests (unit, integration against real Mosquitto, end-to-end in Chromium)"
+step "all tests (unit, integration against real Mosquitto, end-to-end in Chromium, compose-level against Docker)"
 export SENSOR_NODE_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/release/sensor-node"
 export DASHBOARD_DIST="$ROOT/frontend/dist"
 cargo test --release --locked --workspace -- --test-threads=1

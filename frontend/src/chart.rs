@@ -1,13 +1,10 @@
-//! Chart geometry: turns a sensor's history into SVG coordinates — the line's path, axis ticks, the latest value's
-//! position and the failover marks — for a plot area of a given size; `markup` turns a plot into SVG text. Pure
-//! (numbers in, strings out); `components/sparkline.rs` and `components/history_chart.rs` show them. Why our own:
-//! the Leptos chart crates (e.g. leptos-chartistry) and plotters' canvas backend each cost more first-load bytes
-//! than the whole budget headroom, and one time series of one value needs only a path and a few ticks.
-
-pub mod markup;
+//! Chart geometry: turns a sensor's history into SVG coordinates — the line's points, axis ticks, the latest
+//! value's position and the failover marks — for a plot area of a given size. Pure (numbers in, numbers out; the
+//! marks carry the broker's name as data); `view::chart` renders a `Plot` as SVG. Why our own charts: the Leptos
+//! chart crates (e.g. leptos-chartistry) and plotters' canvas backend each cost more first-load bytes than a single
+//! time series needs, which is a path, a few ticks and marks.
 
 use crate::dashboard::{Point, Switch};
-use crate::markup::push_fixed1;
 
 /// Where the plot area sits inside the SVG viewBox.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,8 +32,8 @@ pub struct Mark {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plot {
-    /// SVG path data of the line; empty without points.
-    pub line: String,
+    /// The line's points, oldest first, in SVG units; empty without points.
+    pub line: Vec<(f64, f64)>,
     /// The last point, as `(x, y)`.
     pub latest: Option<(f64, f64)>,
     pub x_ticks: Vec<Tick>,
@@ -81,10 +78,7 @@ pub fn plot(
     let step = visible.len().div_ceil(max_points.max(2)).max(1);
     let last = visible.len().saturating_sub(1);
     for (i, p) in visible.iter().enumerate().filter(|(i, _)| i % step == 0 || *i == last) {
-        plot.line.push(if plot.line.is_empty() { 'M' } else { 'L' });
-        push_fixed1(&mut plot.line, x(p.at_ms));
-        plot.line.push(',');
-        push_fixed1(&mut plot.line, y(p.value));
+        plot.line.push((x(p.at_ms), y(p.value)));
         if i == last {
             plot.latest = Some((x(p.at_ms), y(p.value)));
         }
@@ -192,8 +186,8 @@ mod tests {
     fn draws_the_line_across_the_area_and_marks_the_latest_point() {
         let points = [point(0, 10.0), point(500, 20.0), point(1_000, 15.0)];
         let p = plot(&points, &[], 0, 1_000, AREA, 100, 0);
-        assert!(p.line.starts_with("M0.0,"), "{}", p.line);
-        assert_eq!(p.line.matches('L').count(), 2);
+        assert_eq!(p.line.len(), 3);
+        assert_eq!(p.line[0].0, 0.0);
         let (x, y) = p.latest.expect("latest");
         assert_eq!(x, 100.0);
         assert!(y > 0.0 && y < 50.0);
@@ -204,7 +198,7 @@ mod tests {
     fn thins_long_histories_but_always_keeps_the_last_point() {
         let points: Vec<Point> = (0..600).map(|i| point(i * 1_000, i as f64)).collect();
         let p = plot(&points, &[], 0, 599_000, AREA, 100, 0);
-        assert!(p.line.matches(['M', 'L']).count() <= 101);
+        assert!(p.line.len() <= 101);
         assert_eq!(p.latest.map(|(x, _)| x), Some(100.0));
     }
 

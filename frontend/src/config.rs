@@ -14,7 +14,7 @@
 pub mod load;
 mod thresholds;
 
-pub use thresholds::{Level, ThresholdOverrides, ThresholdTable, Thresholds, DEFAULT_THRESHOLDS};
+pub use thresholds::{default_thresholds, Level, ThresholdOverrides, ThresholdTable, Thresholds};
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -45,7 +45,7 @@ pub struct BrokerConfig {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Config {
     pub brokers: Vec<BrokerConfig>,
-    /// Per sensor type; types named here replace their defaults (`DEFAULT_THRESHOLDS`).
+    /// Per sensor type; types named here replace their defaults (`default_thresholds`, from `sensor_wire::SEED_TYPES`).
     #[serde(default, deserialize_with = "thresholds::deserialize_overrides")]
     pub thresholds: ThresholdOverrides,
     #[serde(default = "default_history_minutes")]
@@ -204,7 +204,7 @@ mod tests {
     fn the_shipped_config_is_valid_and_writes_out_the_default_thresholds() {
         let c = Config::parse(include_str!("../config.json")).expect("frontend/config.json is valid");
         assert_eq!(c.history_minutes, DEFAULT_HISTORY_MINUTES);
-        for (name, defaults) in DEFAULT_THRESHOLDS {
+        for (name, defaults) in default_thresholds() {
             assert_eq!(c.threshold_table().get(name), Some(&defaults), "{name}");
         }
     }

@@ -3,13 +3,14 @@
 //! workers and animation frames; it decides nothing — every decision (when to connect, ping, give up, retry) is
 //! the session's, every interpretation the dashboard's.
 
+mod client_id;
 mod clock;
 mod frames;
 mod socket;
 
 use crate::config::{BrokerConfig, Config};
 use crate::dashboard::{Dashboard, Event};
-use crate::session::{Action, Input, Jitter, Session, SessionConfig};
+use crate::session::{Action, Input, Session, SessionConfig};
 use frames::Inbox;
 use futures::channel::mpsc;
 use futures::StreamExt;
@@ -19,6 +20,10 @@ use leptos::task::spawn_local;
 use socket::Socket;
 use std::collections::VecDeque;
 use std::rc::Rc;
+
+/// Most socket events and beats handled in one turn of a broker's loop before its sends go out and its events are
+/// pushed; bounds the time one turn can take under a flood.
+const MAX_WAKES_PER_TURN: usize = 512;
 
 /// What reaches a broker's loop. Socket events carry the socket's generation so a replaced socket's late events
 /// are recognised and dropped.
@@ -32,10 +37,24 @@ enum Wake {
 /// Starts one session task per configured broker and the clock that drives them; they run as long as the page.
 pub fn start(config: &Config, dashboard: RwSignal<Dashboard>) {
     let inbox = Rc::new(Inbox::new(dashboard));
+    let client_id = client_id::for_this_tab();
+    log!("MQTT client id {client_id}");
     let mut wakes = Vec::new();
     for (index, broker) in config.brokers.iter().cloned().enumerate() {
         let (wake, woken) = mpsc::unbounded();
-        spawn_local(run_broker(index, broker, wake.clone(), woken, Rc::clone(&inbox)));
+        let settings = SessionConfig {
+            username: broker.username.clone(),
+            password: broker.password.clone(),
+            ..SessionConfig::new(client_id.clone())
+        };
+        spawn_local(run_broker(
+            index,
+            broker,
+            settings,
+            wake.clone(),
+            woken,
+            Rc::clone(&inbox),
+        ));
         wakes.push(wake);
     }
     clock::start(move || {
@@ -53,36 +72,34 @@ fn now_ms() -> u64 {
 async fn run_broker(
     index: usize,
     broker: BrokerConfig,
+    settings: SessionConfig,
     wake: mpsc::UnboundedSender<Wake>,
     mut woken: mpsc::UnboundedReceiver<Wake>,
     inbox: Rc<Inbox>,
 ) {
     let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
-    let mut ids = Jitter::new(seed ^ 0x5eed);
-    let mut settings = SessionConfig::new(format!("dashboard-{:08x}{:08x}", ids.next_u32(), ids.next_u32()));
-    settings.username = broker.username.clone();
-    settings.password = broker.password.clone();
     let mut session = Session::new(settings, seed);
 
     let mut socket = Socket::default();
     let mut last_said = None;
     let mut pending: VecDeque<Action> = session.start(now_ms()).into();
+    let mut outgoing = Vec::new();
     loop {
         let mut events = Vec::new();
         while let Some(action) = pending.pop_front() {
             match action {
                 Action::Open => {
+                    outgoing.clear();
                     if let Err(why) = socket.open(&broker.url, &wake) {
                         pending.extend(session.handle(now_ms(), Input::Closed(&why)));
                     }
                 }
-                Action::Send(bytes) => {
-                    if !socket.send(bytes) {
-                        socket.close();
-                        pending.extend(session.handle(now_ms(), Input::Closed("socket task ended")));
-                    }
+                // Collected and sent as one message below: a burst of readings is acknowledged in one send.
+                Action::Send(bytes) => outgoing.extend_from_slice(&bytes),
+                Action::Close => {
+                    outgoing.clear();
+                    socket.close();
                 }
-                Action::Close => socket.close(),
                 Action::Deliver(delivery) => events.push(Event::Received {
                     broker: index,
                     delivery,
@@ -105,26 +122,44 @@ async fn run_broker(
                     });
                 }
             }
+            if pending.is_empty() && !outgoing.is_empty() {
+                let sent = socket.send(&outgoing);
+                outgoing.clear();
+                if !sent {
+                    socket.close();
+                    pending.extend(session.handle(now_ms(), Input::Closed("the WebSocket refused to send")));
+                }
+            }
         }
         if !events.is_empty() {
             // Applied with everything else that arrives before the next animation frame, in one update.
             inbox.push(events);
         }
-        let Some(wake) = woken.next().await else { return };
+        // Everything that has arrived meanwhile is handled before anything is sent or applied (one send, one push).
+        let Some(first) = woken.next().await else { return };
+        let mut wakes = vec![first];
+        while wakes.len() < MAX_WAKES_PER_TURN {
+            match woken.try_recv() {
+                Ok(w) => wakes.push(w),
+                Err(_) => break,
+            }
+        }
         let now = now_ms();
-        let actions = match wake {
-            Wake::Tick => session.handle(now, Input::Tick),
-            Wake::Opened(generation) if generation == socket.generation => session.handle(now, Input::Opened),
-            Wake::Bytes(generation, bytes) if generation == socket.generation => {
-                session.handle(now, Input::Bytes(&bytes))
-            }
-            Wake::Closed(generation, why) if generation == socket.generation => {
-                socket.close();
-                session.handle(now, Input::Closed(&why))
-            }
-            // An event of a socket that was already replaced or closed.
-            Wake::Opened(..) | Wake::Bytes(..) | Wake::Closed(..) => Vec::new(),
-        };
-        pending.extend(actions);
+        for wake in wakes {
+            let actions = match wake {
+                Wake::Tick => session.handle(now, Input::Tick),
+                Wake::Opened(generation) if generation == socket.generation => session.handle(now, Input::Opened),
+                Wake::Bytes(generation, bytes) if generation == socket.generation => {
+                    session.handle(now, Input::Bytes(&bytes))
+                }
+                Wake::Closed(generation, why) if generation == socket.generation => {
+                    socket.close();
+                    session.handle(now, Input::Closed(&why))
+                }
+                // An event of a socket that was already replaced or closed.
+                Wake::Opened(..) | Wake::Bytes(..) | Wake::Closed(..) => Vec::new(),
+            };
+            pending.extend(actions);
+        }
     }
 }

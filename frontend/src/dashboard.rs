@@ -20,11 +20,13 @@ pub use timeline::{Entry, Kind, Timeline, TIMELINE_CAPACITY};
 use crate::config::{ThresholdTable, DEFAULT_HISTORY_MINUTES};
 use crate::session::{Delivery, Phase, PhaseChange};
 use sensor::Rules;
-use sensor_wire::{parse_message, Message};
+use sensor_wire::{clip, parse_message, Message};
 use std::collections::BTreeMap;
 
 /// Longest rejection reason kept for display.
 const MAX_REASON_CHARS: usize = 200;
+/// Most of the topic quoted in a rejection reason.
+const MAX_REASON_TOPIC_CHARS: usize = 80;
 
 /// Messages that failed validation, page-wide.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -204,13 +206,8 @@ impl Dashboard {
             }
             Err(e) => {
                 self.rejected.count += 1;
-                let topic: String = delivery.topic.chars().take(80).collect();
-                let mut reason = format!("{topic}: {e}");
-                if let Some((cut, _)) = reason.char_indices().nth(MAX_REASON_CHARS) {
-                    reason.truncate(cut);
-                    reason.push('…');
-                }
-                self.rejected.last_reason = Some(reason);
+                let reason = format!("{}: {e}", clip(&delivery.topic, MAX_REASON_TOPIC_CHARS));
+                self.rejected.last_reason = Some(clip(&reason, MAX_REASON_CHARS).into_owned());
             }
         }
     }
@@ -222,10 +219,11 @@ impl Dashboard {
         if health.phase != change.phase || health.since_ms.is_none() {
             health.since_ms = Some(at_ms);
         }
+        let reason = change.reason.as_ref().map(ToString::to_string);
         let entry = match (health.phase, change.phase) {
             (Phase::Connected, Phase::Connected) | (Phase::Disconnected, Phase::Disconnected) => None,
             (_, Phase::Connected) => Some((Kind::BrokerUp, "connected".to_owned())),
-            (_, Phase::Disconnected) => Some((Kind::BrokerDown, change.reason.clone().unwrap_or_default())),
+            (_, Phase::Disconnected) => Some((Kind::BrokerDown, reason.clone().unwrap_or_default())),
             (_, Phase::Connecting) => None,
         };
         if let Some((kind, detail)) = entry {
@@ -234,7 +232,7 @@ impl Dashboard {
         health.phase = change.phase;
         health.attempts = change.attempts;
         if change.phase == Phase::Disconnected {
-            health.last_error = change.reason.or(health.last_error.take());
+            health.last_error = reason.or(health.last_error.take());
         }
     }
 }

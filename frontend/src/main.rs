@@ -3,7 +3,7 @@
 #[cfg(target_arch = "wasm32")]
 fn main() {
     frontend::panic_banner::install();
-    leptos::mount::mount_to_body(frontend::app::App);
+    leptos::mount::mount_to_body(frontend::view::app::App);
 }
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,17 +1,20 @@
 //! The browser's MQTT 3.1.1 session with one broker, as a pure state machine over the mqttrs codec.
 //!
 //! Events in (`Opened`, `Bytes`, `Tick`, `Closed`, each with the current time), actions out (`Open` a socket,
-//! `Send` bytes, `Deliver` a publish, `Close` the socket, `Phase` changes). It connects with a clean session,
-//! subscribes to `sensor/#` at QoS 0 (see `SUBSCRIBE_QOS`), acknowledges any QoS 1 publish, pings when idle, and on any failure — refusal,
-//! timeout, malformed frame, closed socket — schedules a reconnect with capped, jittered backoff.
+//! `Send` bytes, `Deliver` a publish, `Close` the socket, `Phase` changes). It connects with a persistent session
+//! under the page's stable client id, subscribes to `sensor/#` at QoS 1 (see `SUBSCRIBE_QOS`), acknowledges every
+//! QoS 1 publish, pings when idle, and on any failure — refusal, timeout, malformed frame, closed socket — schedules
+//! a reconnect with capped, jittered backoff. Failures are typed (`SessionError`).
 //! No WebSocket, timer, DOM or leptos type in here: `connection.rs` is the shell that runs it.
 
 mod backoff;
+mod error;
 mod events;
 mod frame;
 mod settings;
 
-pub use backoff::{Backoff, Jitter};
+pub use backoff::{Backoff, Jitter, DEFAULT_BACKOFF};
+pub use error::{SessionError, Step};
 pub use events::{Action, Delivery, Input, Phase, PhaseChange};
 pub use frame::FrameError;
 pub use settings::{
@@ -46,11 +49,12 @@ enum State {
 
 const SUBSCRIBE_PID: u16 = 1;
 
-/// QoS 0, not 1: at QoS 1 the broker sends at most `max_inflight_messages` (Mosquitto: 20) unacknowledged publishes
-/// per PUBACK round trip through the page's busy main thread and drops what queues beyond `max_queued_messages` —
-/// measured: about 800 of 5,000 msg/s arrived. Over one TCP connection QoS 0 arrives in order without loss, and this
-/// clean session loses its queue on reconnect either way; loss is still counted from `seq`.
-pub const SUBSCRIBE_QOS: QoS = QoS::AtMostOnce;
+/// QoS 1 with a persistent session (`clean_session = false`, the same client id for the tab's whole life): a broker
+/// keeps every reading for this page while the page is away (its WebSocket cut, the tab reloading) and sends them
+/// when it is back, so nothing published to a live broker is lost to the page (docs/failover.md). At 5,000 msg/s
+/// this needs a wide in-flight window in `mosquitto.conf`: at Mosquitto's default of 20 unacknowledged messages
+/// per PUBACK round trip through the page's busy main thread most readings queued up and were dropped.
+pub const SUBSCRIBE_QOS: QoS = QoS::AtLeastOnce;
 
 /// One broker's session. Create it, call `start`, then feed every event to `handle` and run the actions.
 #[derive(Debug, Clone)]
@@ -96,7 +100,7 @@ impl Session {
             Input::Tick => self.on_tick(now, &mut out),
             Input::Closed(reason) => {
                 if self.has_socket() {
-                    self.fail(now, format!("connection closed: {reason}"), false, &mut out);
+                    self.fail(now, SessionError::closed(reason), false, &mut out);
                 }
             }
         }
@@ -116,7 +120,7 @@ impl Session {
             protocol: Protocol::MQTT311,
             keep_alive: self.config.keep_alive_s,
             client_id: &self.config.client_id,
-            clean_session: true,
+            clean_session: !self.config.persistent,
             last_will: None,
             username: self.config.username.as_deref(),
             password,
@@ -126,7 +130,15 @@ impl Session {
                 out.push(Action::Send(bytes));
                 self.state = State::AwaitConnack { deadline };
             }
-            Err(e) => self.fail(now, format!("cannot encode CONNECT: {e}"), true, out),
+            Err(error) => self.fail(
+                now,
+                SessionError::Encode {
+                    packet: "CONNECT",
+                    error,
+                },
+                true,
+                out,
+            ),
         }
     }
 
@@ -134,6 +146,7 @@ impl Session {
         if !self.has_socket() {
             return;
         }
+        self.heard_from_broker(now);
         let mut inbox = std::mem::take(&mut self.inbox);
         inbox.extend_from_slice(bytes);
         let mut used = 0;
@@ -146,8 +159,8 @@ impl Session {
                     used += len;
                     let result = match mqttrs::decode_slice(frame) {
                         Ok(Some(packet)) => self.on_packet(now, packet, out),
-                        Ok(None) => Err("incomplete frame".to_owned()),
-                        Err(e) => Err(format!("malformed packet: {e}")),
+                        Ok(None) => Err(SessionError::Incomplete),
+                        Err(e) => Err(SessionError::Packet(e)),
                     };
                     if let Err(reason) = result {
                         break Some(reason);
@@ -156,7 +169,7 @@ impl Session {
                         break None;
                     }
                 }
-                Err(e) => break Some(format!("malformed frame: {e}")),
+                Err(e) => break Some(SessionError::Frame(e)),
             }
         };
         match failure {
@@ -171,11 +184,11 @@ impl Session {
     }
 
     /// Handles one decoded packet; `Err` is a protocol violation that ends the session.
-    fn on_packet(&mut self, now: u64, packet: Packet<'_>, out: &mut Vec<Action>) -> Result<(), String> {
+    fn on_packet(&mut self, now: u64, packet: Packet<'_>, out: &mut Vec<Action>) -> Result<(), SessionError> {
         match (self.state, packet) {
             (State::AwaitConnack { deadline }, Packet::Connack(ack)) => {
                 if ack.code != ConnectReturnCode::Accepted {
-                    return Err(format!("broker refused the connection: {:?}", ack.code));
+                    return Err(SessionError::Refused(ack.code));
                 }
                 let subscribe = Packet::Subscribe(Subscribe::new(
                     pid(SUBSCRIBE_PID),
@@ -184,17 +197,20 @@ impl Session {
                         qos: SUBSCRIBE_QOS,
                     }],
                 ));
-                out.push(Action::Send(
-                    encode(&subscribe).map_err(|e| format!("cannot encode SUBSCRIBE: {e}"))?,
-                ));
+                out.push(Action::Send(encode(&subscribe).map_err(|error| {
+                    SessionError::Encode {
+                        packet: "SUBSCRIBE",
+                        error,
+                    }
+                })?));
                 self.state = State::AwaitSuback { deadline };
                 Ok(())
             }
-            (State::AwaitConnack { .. }, other) => Err(format!("expected CONNACK, got {:?}", other.get_type())),
-            (_, Packet::Connack(_)) => Err("unexpected second CONNACK".to_owned()),
+            (State::AwaitConnack { .. }, other) => Err(SessionError::ExpectedConnack(other.get_type())),
+            (_, Packet::Connack(_)) => Err(SessionError::SecondConnack),
             (State::AwaitSuback { .. }, Packet::Suback(ack)) if ack.pid.get() == SUBSCRIBE_PID => {
                 if ack.return_codes.contains(&SubscribeReturnCodes::Failure) {
-                    return Err(format!("broker refused the subscription to {SUBSCRIBE_FILTER}"));
+                    return Err(SessionError::SubscriptionRefused);
                 }
                 self.state = State::Connected {
                     last_sent: now,
@@ -208,12 +224,15 @@ impl Session {
                 match publish.qospid {
                     QosPid::AtMostOnce => {}
                     QosPid::AtLeastOnce(id) => {
-                        out.push(Action::Send(
-                            encode(&Packet::Puback(id)).map_err(|e| format!("cannot encode PUBACK: {e}"))?,
-                        ));
+                        out.push(Action::Send(encode(&Packet::Puback(id)).map_err(|error| {
+                            SessionError::Encode {
+                                packet: "PUBACK",
+                                error,
+                            }
+                        })?));
                         self.touch(now);
                     }
-                    QosPid::ExactlyOnce(_) => return Err("QoS 2 publish on a QoS 0 subscription".to_owned()),
+                    QosPid::ExactlyOnce(_) => return Err(SessionError::ExactlyOnce),
                 }
                 out.push(Action::Deliver(Delivery {
                     topic: publish.topic_name.to_owned(),
@@ -234,7 +253,21 @@ impl Session {
                 _,
                 Packet::Puback(_) | Packet::Pubrec(_) | Packet::Pubcomp(_) | Packet::Unsuback(_) | Packet::Pingresp,
             ) => Ok(()),
-            (_, other) => Err(format!("unexpected {:?}", other.get_type())),
+            (_, other) => Err(SessionError::Unexpected(other.get_type())),
+        }
+    }
+
+    /// Bytes arrived: the broker is alive, whatever it has yet to answer. A PINGRESP or SUBACK queued behind a
+    /// backlog (a persistent session's queue flushed on reconnect, a burst of readings) is late, not missing, so the
+    /// deadline for it moves on — a hung broker sends nothing at all.
+    fn heard_from_broker(&mut self, now: u64) {
+        match &mut self.state {
+            State::Connected {
+                ping_deadline: Some(deadline),
+                ..
+            } => *deadline = (*deadline).max(now + self.config.ping_timeout_ms),
+            State::AwaitSuback { deadline } => *deadline = (*deadline).max(now + self.config.connect_timeout_ms),
+            _ => {}
         }
     }
 
@@ -261,11 +294,11 @@ impl Session {
             State::Opening { deadline } | State::AwaitConnack { deadline } | State::AwaitSuback { deadline } => {
                 if now >= deadline {
                     let step = match self.state {
-                        State::Opening { .. } => "opening the WebSocket",
-                        State::AwaitConnack { .. } => "waiting for CONNACK",
-                        _ => "waiting for SUBACK",
+                        State::Opening { .. } => Step::Opening,
+                        State::AwaitConnack { .. } => Step::Connack,
+                        _ => Step::Suback,
                     };
-                    self.fail(now, format!("timed out {step}"), true, out);
+                    self.fail(now, SessionError::TimedOut(step), true, out);
                 }
             }
             State::Connected {
@@ -273,12 +306,8 @@ impl Session {
                 ..
             } => {
                 if now >= deadline {
-                    self.fail(
-                        now,
-                        format!("no PINGRESP within {} ms", self.config.ping_timeout_ms),
-                        true,
-                        out,
-                    );
+                    let error = SessionError::NoPingResponse(self.config.ping_timeout_ms);
+                    self.fail(now, error, true, out);
                 }
             }
             State::Connected {
@@ -308,12 +337,20 @@ impl Session {
                     ping_deadline: Some(now + self.config.ping_timeout_ms),
                 };
             }
-            Err(e) => self.fail(now, format!("cannot encode PINGREQ: {e}"), true, out),
+            Err(error) => self.fail(
+                now,
+                SessionError::Encode {
+                    packet: "PINGREQ",
+                    error,
+                },
+                true,
+                out,
+            ),
         }
     }
 
     /// Ends the current attempt and schedules the next one.
-    fn fail(&mut self, now: u64, reason: String, close: bool, out: &mut Vec<Action>) {
+    fn fail(&mut self, now: u64, reason: SessionError, close: bool, out: &mut Vec<Action>) {
         self.attempts = self.attempts.saturating_add(1);
         let delay = self.config.backoff.delay_ms(self.attempts, self.jitter.next_unit());
         self.state = State::Waiting { until: now + delay };
@@ -324,7 +361,7 @@ impl Session {
         out.push(self.phase_change(Phase::Disconnected, Some(reason)));
     }
 
-    fn phase_change(&mut self, phase: Phase, reason: Option<String>) -> Action {
+    fn phase_change(&mut self, phase: Phase, reason: Option<SessionError>) -> Action {
         self.phase = phase;
         Action::Phase(PhaseChange {
             phase,

@@ -3,7 +3,7 @@
 //! Each error names the variable and what was expected, on one line.
 
 use crate::failover;
-use crate::outbox::{DEFAULT_ACK_TIMEOUT, DEFAULT_OUTBOX_CAPACITY};
+use crate::outbox::{DEFAULT_ACK_TIMEOUT, DEFAULT_OUTBOX_CAPACITY, DEFAULT_REPLAY_WINDOW};
 use crate::sample::{ValueRange, MAX_DECIMALS};
 use sensor_wire::{unit_for, SensorName, MAX_TEXT_LEN};
 use std::time::Duration;
@@ -28,7 +28,7 @@ pub const MAX_DURATION_MS: u64 = 24 * 60 * 60 * 1000;
 pub const MAX_OUTBOX_CAPACITY: u64 = 1_000_000;
 
 /// Every variable `parse` reads. `main.rs` checks them for values that are not UTF-8 before parsing.
-pub const VARIABLES: [&str; 16] = [
+pub const VARIABLES: [&str; 18] = [
     "SENSOR_TYPE",
     "SENSOR_MIN",
     "SENSOR_MAX",
@@ -45,6 +45,8 @@ pub const VARIABLES: [&str; 16] = [
     "BACKOFF_MAX_MS",
     "KEEPALIVE_SECS",
     "OUTBOX_CAPACITY",
+    "SETTLE_MS",
+    "REPLAY_WINDOW_MS",
 ];
 
 /// Everything the sensor node needs to run.
@@ -63,6 +65,8 @@ pub struct Config {
     pub keepalive: Duration,
     pub ack_timeout: Duration,
     pub shutdown_flush: Duration,
+    /// Readings a broker acknowledged this recently are sent again to the next broker when it fails.
+    pub replay_window: Duration,
     pub failover: failover::Settings,
 }
 
@@ -120,6 +124,17 @@ pub fn parse(env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError
     let ms = |var: &'static str, default: u64| {
         bounded(var, get(var), default, MAX_DURATION_MS, "milliseconds").map(Duration::from_millis)
     };
+    // These two may be 0: no settling, no replay (each gives up a guarantee of docs/failover.md).
+    let ms_or_zero = |var: &'static str, default: Duration| {
+        within(
+            var,
+            get(var),
+            default.as_millis() as u64,
+            0..=MAX_DURATION_MS,
+            "milliseconds",
+        )
+        .map(Duration::from_millis)
+    };
     let publish_interval = ms("PUBLISH_INTERVAL_MS", DEFAULT_PUBLISH_INTERVAL_MS)?;
     let ack_timeout = ms("ACK_TIMEOUT_MS", DEFAULT_ACK_TIMEOUT.as_millis() as u64)?;
     let shutdown_flush = ms("SHUTDOWN_FLUSH_MS", DEFAULT_SHUTDOWN_FLUSH_MS)?;
@@ -130,7 +145,9 @@ pub fn parse(env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError
         backoff_min: ms("BACKOFF_MIN_MS", d.backoff_min.as_millis() as u64)?,
         backoff_max: ms("BACKOFF_MAX_MS", d.backoff_max.as_millis() as u64)?,
         stable_after: d.stable_after,
+        settle: ms_or_zero("SETTLE_MS", d.settle)?,
     };
+    let replay_window = ms_or_zero("REPLAY_WINDOW_MS", DEFAULT_REPLAY_WINDOW)?;
     if failover.backoff_max < failover.backoff_min {
         let value = get("BACKOFF_MAX_MS").unwrap_or_default();
         return Err(invalid(
@@ -167,6 +184,7 @@ pub fn parse(env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError
         keepalive: Duration::from_secs(keepalive_secs),
         ack_timeout,
         shutdown_flush,
+        replay_window,
         failover,
     })
 }
@@ -181,22 +199,29 @@ fn invalid(var: &'static str, value: &str, expected: &str) -> ConfigError {
 
 /// A value as quoted back in an error line: shortened when long.
 fn shown(value: &str) -> String {
-    let mut shown: String = value.chars().take(MAX_TEXT_LEN * 2).collect();
-    if shown.len() < value.len() {
-        shown.push('…');
-    }
-    shown
+    sensor_wire::clip(value, MAX_TEXT_LEN * 2).into_owned()
 }
 
 /// A whole number from 1 to `max` (in `unit`), or `default` when unset.
 fn bounded(var: &'static str, value: Option<String>, default: u64, max: u64, unit: &str) -> Result<u64, ConfigError> {
+    within(var, value, default, 1..=max, unit)
+}
+
+/// A whole number in `range` (in `unit`), or `default` when unset.
+fn within(
+    var: &'static str,
+    value: Option<String>,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+    unit: &str,
+) -> Result<u64, ConfigError> {
     let Some(value) = value else { return Ok(default) };
     match value.trim().parse::<u64>() {
-        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        Ok(n) if range.contains(&n) => Ok(n),
         _ => Err(invalid(
             var,
             &value,
-            &format!("a whole number of {unit} from 1 to {max}"),
+            &format!("a whole number of {unit} from {} to {}", range.start(), range.end()),
         )),
     }
 }

@@ -1,7 +1,10 @@
 //! The failover policy: which broker to use, when to give up on one, how long to back off, when to probe the
-//! primary and fail back. Pure: events and `now` in, decisions out; jitter comes in as a number in `[0, 1)`.
+//! primary and fail back, and when a broker that came back may be published to (it must settle first, so that every
+//! dashboard has subscribed there again). Pure: events and `now` in, decisions out; jitter comes in as a number in
+//! `[0, 1)`.
 //! Must not touch tokio, rumqttc or the clock — the shell in `node.rs` does that and obeys the decisions.
 
+use sensor_wire::Backoff;
 use std::time::{Duration, Instant};
 
 /// Longest a connection attempt may take from TCP connect to CONNACK. A hung broker accepts TCP and never answers.
@@ -14,6 +17,10 @@ pub const DEFAULT_BACKOFF_MIN: Duration = Duration::from_millis(250);
 pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_millis(4000);
 /// A connection that lived this long was a real one: failures before it are forgotten.
 pub const DEFAULT_STABLE_AFTER: Duration = Duration::from_millis(5000);
+/// How long a broker this sensor saw fail must answer before readings go to it again: longer than a dashboard needs
+/// to notice the broker is back and subscribe there again (its reconnect backoff is capped at 4 s), so a reading
+/// never reaches a broker nobody reads from. Failback takes at least this long.
+pub const DEFAULT_SETTLE: Duration = Duration::from_millis(6000);
 
 /// The policy's timers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +30,7 @@ pub struct Settings {
     pub backoff_min: Duration,
     pub backoff_max: Duration,
     pub stable_after: Duration,
+    pub settle: Duration,
 }
 
 impl Default for Settings {
@@ -33,6 +41,7 @@ impl Default for Settings {
             backoff_min: DEFAULT_BACKOFF_MIN,
             backoff_max: DEFAULT_BACKOFF_MAX,
             stable_after: DEFAULT_STABLE_AFTER,
+            settle: DEFAULT_SETTLE,
         }
     }
 }
@@ -80,9 +89,20 @@ pub const PRIMARY: usize = 0;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
-    Connecting { broker: usize, since: Instant },
-    Connected { broker: usize, since: Instant },
-    Waiting { broker: usize, until: Instant },
+    Connecting {
+        broker: usize,
+        since: Instant,
+    },
+    /// `hold_until`: readings wait in the outbox until then (a broker that came back is settling).
+    Connected {
+        broker: usize,
+        since: Instant,
+        hold_until: Option<Instant>,
+    },
+    Waiting {
+        broker: usize,
+        until: Instant,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +122,10 @@ pub struct Policy {
     /// Consecutive rounds in which every broker failed.
     rounds: u32,
     probe: Probe,
+    /// Per broker: seen failing since it last settled. Such a broker is published to only after `settle`.
+    unsettled: Vec<bool>,
+    /// While on a secondary: since when every probe of the primary has succeeded.
+    primary_answering_since: Option<Instant>,
 }
 
 impl Policy {
@@ -118,6 +142,8 @@ impl Policy {
             failed_in_row: 0,
             rounds: 0,
             probe: Probe::Idle { next_at: None },
+            unsettled: vec![false; brokers],
+            primary_answering_since: None,
         };
         (policy, Decision::SwitchTo(PRIMARY))
     }
@@ -130,11 +156,23 @@ impl Policy {
         }
     }
 
+    /// Whether readings may be published on the connection now: connected, and not holding them while the broker
+    /// settles. The shell asks after every `Tick`.
+    pub fn may_publish(&self) -> bool {
+        matches!(self.phase, Phase::Connected { hold_until: None, .. })
+    }
+
     /// When the shell must send the next `Tick`, if anything is pending.
     pub fn next_deadline(&self) -> Option<Instant> {
         match (self.phase, self.probe) {
             (Phase::Connecting { since, .. }, _) => Some(since + self.settings.connect_timeout),
             (Phase::Waiting { until, .. }, _) => Some(until),
+            (
+                Phase::Connected {
+                    hold_until: Some(at), ..
+                },
+                _,
+            ) => Some(at),
             (Phase::Connected { broker, .. }, Probe::Idle { next_at }) if broker != PRIMARY => next_at,
             (Phase::Connected { .. }, _) => None,
         }
@@ -145,7 +183,12 @@ impl Policy {
         match event {
             Event::Connected => {
                 if let Phase::Connecting { broker, .. } = self.phase {
-                    self.phase = Phase::Connected { broker, since: now };
+                    let unsettled = std::mem::take(&mut self.unsettled[broker]);
+                    self.phase = Phase::Connected {
+                        broker,
+                        since: now,
+                        hold_until: unsettled.then(|| now + self.settings.settle),
+                    };
                     self.probe = Probe::Idle {
                         next_at: Some(now + self.probe_delay(jitter)),
                     };
@@ -154,7 +197,7 @@ impl Policy {
             }
             Event::ConnectFailed | Event::ConnectionLost | Event::PingTimeout | Event::AckTimeout => match self.phase {
                 Phase::Connecting { broker, .. } => self.fail(broker, now, jitter),
-                Phase::Connected { broker, since } => {
+                Phase::Connected { broker, since, .. } => {
                     if now.saturating_duration_since(since) >= self.settings.stable_after {
                         self.forget_failures();
                     }
@@ -167,7 +210,17 @@ impl Policy {
                 self.probe = Probe::Idle { next_at: None };
                 match self.phase {
                     Phase::Connected { broker, .. } if broker != PRIMARY && was_probing => {
+                        let answering_since = *self.primary_answering_since.get_or_insert(now);
+                        if now.saturating_duration_since(answering_since) < self.settings.settle {
+                            // Back, but not for long enough: keep probing until it has settled.
+                            self.probe = Probe::Idle {
+                                next_at: Some(now + self.probe_delay(jitter)),
+                            };
+                            return Decision::Stay;
+                        }
                         self.forget_failures();
+                        self.primary_answering_since = None;
+                        self.unsettled[PRIMARY] = false;
                         self.phase = Phase::Connecting {
                             broker: PRIMARY,
                             since: now,
@@ -182,6 +235,8 @@ impl Policy {
                     self.probe = Probe::Idle {
                         next_at: Some(now + self.probe_delay(jitter)),
                     };
+                    self.primary_answering_since = None;
+                    self.unsettled[PRIMARY] = true;
                 }
                 Decision::Stay
             }
@@ -198,7 +253,18 @@ impl Policy {
                 self.phase = Phase::Connecting { broker, since: now };
                 Decision::SwitchTo(broker)
             }
-            Phase::Connected { broker, since } => {
+            Phase::Connected {
+                broker,
+                since,
+                hold_until,
+            } => {
+                if hold_until.is_some_and(|at| now >= at) {
+                    self.phase = Phase::Connected {
+                        broker,
+                        since,
+                        hold_until: None,
+                    };
+                }
                 if now.saturating_duration_since(since) >= self.settings.stable_after {
                     self.forget_failures();
                 }
@@ -222,6 +288,10 @@ impl Policy {
     /// The broker in use (or being tried) failed: try the next one at once, or back off once all have failed.
     fn fail(&mut self, broker: usize, now: Instant, jitter: f64) -> Decision {
         self.probe = Probe::Idle { next_at: None };
+        self.primary_answering_since = None;
+        if let Some(unsettled) = self.unsettled.get_mut(broker) {
+            *unsettled = true;
+        }
         self.failed_in_row += 1;
         if self.failed_in_row < self.brokers {
             let next = (broker + 1) % self.brokers;
@@ -245,16 +315,15 @@ impl Policy {
         }
     }
 
-    /// "Equal jitter": half of the capped exponential delay is fixed, half is random. Never below
-    /// `backoff_min / 2`, so there is no tight loop even when every broker refuses at once.
+    /// The system's one reconnect policy (`sensor_wire::Backoff`: capped exponential, half fixed, half random),
+    /// from `backoff_min` up to `backoff_max`. Never below `backoff_min / 2`, so there is no tight loop even when
+    /// every broker refuses at once.
     fn backoff(&self, round: u32, jitter: f64) -> Duration {
-        let exp = round.saturating_sub(1).min(30);
-        let full = self
-            .settings
-            .backoff_min
-            .saturating_mul(1 << exp)
-            .min(self.settings.backoff_max);
-        full.mul_f64(0.5 + 0.5 * unit(jitter))
+        let policy = Backoff {
+            base_ms: self.settings.backoff_min.as_millis() as u64,
+            max_ms: self.settings.backoff_max.as_millis() as u64,
+        };
+        Duration::from_millis(policy.delay_ms(round, jitter))
     }
 
     /// Probes are spread over ±25% of the interval so many sensors do not probe in step.

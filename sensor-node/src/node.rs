@@ -76,7 +76,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> RunSumma
     };
     let now = now();
     let (policy, first) = Policy::start(config.failover, config.brokers.len(), now);
-    let outbox = Outbox::new(config.outbox_capacity, DEFAULT_WINDOW);
+    let outbox = Outbox::new(config.outbox_capacity, DEFAULT_WINDOW).with_replay_window(config.replay_window);
     let refusals = vec![0; config.brokers.len()];
     let user = config
         .credentials
@@ -214,7 +214,7 @@ impl Node {
             }
             LinkEvent::Written(pkid) => self.outbox.written(pkid),
             LinkEvent::Acked(pkid) => {
-                if let Acked::Reading(_) = self.outbox.acked(pkid) {
+                if let Acked::Reading(_) = self.outbox.acked(pkid, now()) {
                     self.acknowledged += 1;
                 }
             }
@@ -260,6 +260,10 @@ impl Node {
     }
 
     fn apply(&mut self, decision: Decision, cause: Option<Event>) {
+        let left_a_failed_broker = matches!(
+            cause,
+            Some(Event::ConnectionLost | Event::PingTimeout | Event::AckTimeout)
+        );
         match decision {
             Decision::Stay => {}
             Decision::SwitchTo(broker) => {
@@ -277,6 +281,9 @@ impl Node {
                     None => info!(%to, "switching broker"),
                 }
                 self.outbox.connection_reset();
+                if left_a_failed_broker {
+                    self.replay_recent();
+                }
                 let will = self.status_message(Presence::Offline, &to);
                 let link = Link::open(&self.config.brokers[broker], &self.link_options, will);
                 self.current = Some(Current {
@@ -289,6 +296,9 @@ impl Node {
             Decision::Retry { after, round, .. } => {
                 self.current = None;
                 self.outbox.connection_reset();
+                if left_a_failed_broker {
+                    self.replay_recent();
+                }
                 self.quiet = round >= 2;
                 if round.is_power_of_two() {
                     warn!(
@@ -313,11 +323,27 @@ impl Node {
         }
     }
 
-    /// Hands every reading the outbox releases to the connected link, labelled with that broker's name.
+    /// A broker failed: what it acknowledged lately may never have reached its subscribers, so it goes again.
+    fn replay_recent(&mut self) {
+        let replayed = self.outbox.replay_recent(now());
+        if replayed > 0 {
+            info!(
+                replayed,
+                window_ms = self.config.replay_window.as_millis() as u64,
+                "sending again what the failed broker acknowledged lately"
+            );
+        }
+    }
+
+    /// Hands every reading the outbox releases to the connected link, labelled with that broker's name — once the
+    /// policy lets readings go there (a returning broker settles first).
     fn pump(&mut self) {
         let Some(current) = self.current.as_ref().filter(|c| c.connected) else {
             return;
         };
+        if !self.policy.may_publish() {
+            return;
+        }
         let name = &self.config.brokers[current.broker].name;
         let topic = Topic::Reading(self.identity.sensor.clone()).to_topic_string();
         let now = now();
@@ -357,7 +383,7 @@ impl Node {
             sampled: self.next_seq,
             acknowledged: self.acknowledged,
             dropped: self.outbox.dropped(),
-            unsent: self.outbox.len(),
+            unsent: self.outbox.unacknowledged(),
         };
         info!(
             sampled = summary.sampled,

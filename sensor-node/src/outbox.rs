@@ -3,8 +3,10 @@
 //! Pure: time comes in as an argument; no tokio, no rumqttc types.
 //!
 //! Life of an entry: pushed (unsent) → handed to the client on the current connection (sent) → written with a
-//! packet id → acknowledged (removed). A new connection makes every entry unsent again, so everything not yet
-//! acknowledged is re-published in order to the broker now in use.
+//! packet id → acknowledged (removed, but remembered for the replay window). A new connection makes every entry
+//! unsent again, so everything not yet acknowledged is re-published in order to the broker now in use. When a broker
+//! fails, what it acknowledged within the replay window is put back too (`replay_recent`): a broker that dies may
+//! have acknowledged a reading it never passed on to its subscribers.
 
 use crate::sample::Sample;
 use std::collections::{HashMap, VecDeque};
@@ -14,6 +16,10 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_OUTBOX_CAPACITY: usize = 3600;
 /// Default deadline for a PUBACK. Together with the 1 s keepalive this leaves a hung broker within 3 s.
 pub const DEFAULT_ACK_TIMEOUT: Duration = Duration::from_millis(1500);
+/// Default replay window: what a failed broker acknowledged this recently is sent again to the next one. Covers a
+/// broker that dies between acknowledging a reading and passing it on (milliseconds), one that hangs (noticed within
+/// about 2 s) and a dashboard that was reconnecting to it meanwhile (within about 4.5 s).
+pub const DEFAULT_REPLAY_WINDOW: Duration = Duration::from_millis(10_000);
 /// Most readings handed to the client and not yet acknowledged. Below rumqttc's inflight limit, so packet ids
 /// never collide while the broker acknowledges in order.
 pub const DEFAULT_WINDOW: usize = 64;
@@ -23,6 +29,8 @@ struct Entry {
     sample: Sample,
     /// When it was handed to the client on the current connection; `None` = not sent on it yet.
     sent_at: Option<Instant>,
+    /// Acknowledged once already (by a broker that failed since): sent again only as a safeguard.
+    replayed: bool,
 }
 
 /// A publish handed to the client whose packet id is not known yet.
@@ -40,6 +48,8 @@ pub enum Acked {
     Reading(u64),
     /// A non-reading publish was acknowledged.
     Other,
+    /// A replayed reading, already acknowledged once by a broker that failed, is now acknowledged again.
+    Again(u64),
     /// Not ours on this connection, or the reading was already dropped or acknowledged.
     Unknown,
 }
@@ -54,6 +64,9 @@ pub struct Outbox {
     handed: VecDeque<Handed>,
     pkids: HashMap<u16, Handed>,
     dropped: u64,
+    /// Acknowledged readings and when, oldest first, for at most `replay_window`.
+    recent: VecDeque<(Sample, Instant)>,
+    replay_window: Duration,
 }
 
 impl Outbox {
@@ -67,7 +80,15 @@ impl Outbox {
             handed: VecDeque::new(),
             pkids: HashMap::new(),
             dropped: 0,
+            recent: VecDeque::new(),
+            replay_window: Duration::ZERO,
         }
+    }
+
+    /// Remembers acknowledged readings for `window`, so `replay_recent` can send them again.
+    pub fn with_replay_window(mut self, window: Duration) -> Self {
+        self.replay_window = window;
+        self
     }
 
     /// Adds a new sample. When full, drops the oldest and returns its `seq`.
@@ -77,14 +98,22 @@ impl Outbox {
         } else {
             None
         };
-        self.entries.push_back(Entry { sample, sent_at: None });
+        self.entries.push_back(Entry {
+            sample,
+            sent_at: None,
+            replayed: false,
+        });
         dropped
     }
 
+    /// Makes room: the oldest entry goes. Returns its `seq` if it was never acknowledged (a reading lost).
     fn drop_oldest(&mut self) -> Option<u64> {
         let e = self.entries.pop_front()?;
         if e.sent_at.is_some() {
             self.sent -= 1;
+        }
+        if e.replayed {
+            return None;
         }
         self.dropped += 1;
         Some(e.sample.seq)
@@ -115,23 +144,66 @@ impl Outbox {
         }
     }
 
-    /// The broker acknowledged `pkid`.
-    pub fn acked(&mut self, pkid: u16) -> Acked {
+    /// The broker acknowledged `pkid` at `now`.
+    pub fn acked(&mut self, pkid: u16, now: Instant) -> Acked {
         match self.pkids.remove(&pkid) {
             Some(Handed::Reading(seq)) => {
                 let found = self.entries.range(..self.sent).position(|e| e.sample.seq == seq);
-                match found {
-                    Some(i) => {
-                        self.entries.remove(i);
-                        self.sent -= 1;
-                        Acked::Reading(seq)
-                    }
-                    None => Acked::Unknown,
+                let Some(entry) = found.and_then(|i| self.entries.remove(i)) else {
+                    return Acked::Unknown;
+                };
+                self.sent -= 1;
+                self.remember(entry.sample, now);
+                if entry.replayed {
+                    Acked::Again(seq)
+                } else {
+                    Acked::Reading(seq)
                 }
             }
             Some(Handed::Other) => Acked::Other,
             None => Acked::Unknown,
         }
+    }
+
+    fn remember(&mut self, sample: Sample, now: Instant) {
+        if self.replay_window.is_zero() {
+            return;
+        }
+        self.recent.push_back((sample, now));
+        while let Some(&(_, at)) = self.recent.front() {
+            if now.saturating_duration_since(at) <= self.replay_window && self.recent.len() <= self.capacity {
+                break;
+            }
+            self.recent.pop_front();
+        }
+    }
+
+    /// The broker in use failed: every reading it acknowledged within the replay window before `now` becomes
+    /// unsent again, in `seq` order with the rest, and is sent to the next broker. Returns how many. Call after
+    /// `connection_reset`.
+    pub fn replay_recent(&mut self, now: Instant) -> usize {
+        let window = self.replay_window;
+        let replay: Vec<Entry> = std::mem::take(&mut self.recent)
+            .into_iter()
+            .filter(|(_, at)| now.saturating_duration_since(*at) <= window)
+            .map(|(sample, _)| Entry {
+                sample,
+                sent_at: None,
+                replayed: true,
+            })
+            .collect();
+        let count = replay.len();
+        if count > 0 {
+            debug_assert_eq!(self.sent, 0, "replay_recent follows connection_reset");
+            let mut merged: Vec<Entry> = self.entries.drain(..).chain(replay).collect();
+            merged.sort_by_key(|e| e.sample.seq);
+            merged.dedup_by_key(|e| e.sample.seq);
+            let excess = merged.len().saturating_sub(self.capacity);
+            self.dropped += merged[..excess].iter().filter(|e| !e.replayed).count() as u64;
+            self.entries = merged.into_iter().skip(excess).collect();
+            self.sent = 0;
+        }
+        count
     }
 
     /// A new connection: nothing is in flight any more; every entry will be sent again, oldest first.
@@ -158,6 +230,11 @@ impl Outbox {
     /// Samples kept (sent or not).
     pub fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// Samples kept that no broker has acknowledged yet (replayed ones excluded).
+    pub fn unacknowledged(&self) -> usize {
+        self.entries.iter().filter(|e| !e.replayed).count()
     }
 
     pub fn is_empty(&self) -> bool {

@@ -17,14 +17,11 @@ pub const MAX_DECIMALS: u8 = 6;
 impl ValueRange {
     /// The seed's range for a known sensor type, or `None` for any other name.
     pub fn seed(sensor: &str) -> Option<Self> {
-        let (min, max, decimals) = match sensor {
-            "temperature" => (25.0, 40.0, 1),
-            "humidity" => (30.0, 70.0, 0),
-            "voltage" => (110.0, 240.0, 0),
-            "air_quality" => (50.0, 150.0, 0),
-            _ => return None,
-        };
-        Some(Self { min, max, decimals })
+        sensor_wire::seed_type(sensor).map(|t| Self {
+            min: t.min,
+            max: t.max,
+            decimals: t.decimals,
+        })
     }
 
     /// Maps `unit` (uniform in `[0, 1)`) onto the range and rounds to `decimals`. Always within `[min, max]`.
@@ -75,39 +72,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seed_types_have_the_seed_ranges() {
-        assert_eq!(
-            ValueRange::seed("temperature"),
-            Some(ValueRange {
-                min: 25.0,
-                max: 40.0,
-                decimals: 1
-            })
-        );
-        assert_eq!(
-            ValueRange::seed("humidity"),
-            Some(ValueRange {
-                min: 30.0,
-                max: 70.0,
-                decimals: 0
-            })
-        );
-        assert_eq!(
-            ValueRange::seed("voltage"),
-            Some(ValueRange {
-                min: 110.0,
-                max: 240.0,
-                decimals: 0
-            })
-        );
-        assert_eq!(
-            ValueRange::seed("air_quality"),
-            Some(ValueRange {
-                min: 50.0,
-                max: 150.0,
-                decimals: 0
-            })
-        );
+    fn seed_types_sample_the_range_and_decimals_of_the_wire_table() {
+        for t in sensor_wire::SEED_TYPES {
+            assert_eq!(
+                ValueRange::seed(t.name),
+                Some(ValueRange {
+                    min: t.min,
+                    max: t.max,
+                    decimals: t.decimals
+                })
+            );
+        }
         assert_eq!(ValueRange::seed("co2"), None);
     }
 

@@ -167,6 +167,122 @@ pub fn malformed() -> Vec<Malformed> {
             T,
             "{'sensor':'temperature','value':25,'broker_used':'b'}",
         ),
+        // Text from outside the ASCII range: 2-, 3- and 4-byte characters, long enough that any error message
+        // quoting them must be cut, in every field and as a key. The parser once panicked cutting such a message.
+        entry(
+            "unknown key of 4-byte characters",
+            T,
+            format!(
+                r#"{{"sensor":"temperature","value":1,"broker_used":"b","{}":1}}"#,
+                "😀".repeat(300)
+            ),
+        ),
+        entry(
+            "unknown key of 2-byte characters",
+            T,
+            format!(
+                r#"{{"sensor":"temperature","value":1,"broker_used":"b","{}":1}}"#,
+                "é".repeat(500)
+            ),
+        ),
+        entry(
+            "sensor name is long non-ASCII",
+            T,
+            reading(&format!("\"{}\"", "é".repeat(600)), "25", ok_broker),
+        ),
+        entry(
+            "sensor name has 4-byte characters",
+            T,
+            reading(r#""温度😀""#, "25", ok_broker),
+        ),
+        entry(
+            "value is a non-ASCII string",
+            T,
+            r(&format!("\"{}\"", "二十五".repeat(200))),
+        ),
+        entry(
+            "value is a key of 3-byte characters",
+            T,
+            r(&format!(r#"{{"{}":25}}"#, "€".repeat(300))),
+        ),
+        entry(
+            "broker_used is 65 characters of 3 bytes",
+            T,
+            reading(ok_sensor, "25", &format!("\"{}\"", "€".repeat(65))),
+        ),
+        entry(
+            "broker_used is long 4-byte text",
+            T,
+            reading(ok_sensor, "25", &format!("\"{}\"", "𝔟".repeat(900))),
+        ),
+        entry(
+            "boot is long non-ASCII",
+            T,
+            format!(
+                r#"{{"sensor":"temperature","value":1,"broker_used":"b","boot":"{}"}}"#,
+                "ブート".repeat(100)
+            ),
+        ),
+        entry(
+            "unit is long 4-byte text",
+            T,
+            format!(
+                r#"{{"sensor":"temperature","value":1,"broker_used":"b","unit":"{}"}}"#,
+                "🌡".repeat(500)
+            ),
+        ),
+        entry(
+            "seq is a non-ASCII string",
+            T,
+            format!(
+                r#"{{"sensor":"temperature","value":1,"broker_used":"b","seq":"{}"}}"#,
+                "一".repeat(400)
+            ),
+        ),
+        entry(
+            "ts is a non-ASCII string",
+            T,
+            format!(
+                r#"{{"sensor":"temperature","value":1,"broker_used":"b","ts":"{}"}}"#,
+                "ζ".repeat(700)
+            ),
+        ),
+        entry(
+            "lone surrogate escape in a key",
+            T,
+            r#"{"sensor":"temperature","value":1,"broker_used":"b","\ud800":1}"#,
+        ),
+        entry("non-breaking space before the value", T, r("\u{a0}25")),
+        entry(
+            "payload over the 4 KiB limit in 4-byte characters",
+            T,
+            format!(
+                r#"{{"sensor":"temperature","value":1,"broker_used":"{}"}}"#,
+                "😀".repeat(1100)
+            ),
+        ),
+        entry(
+            "presence value is long non-ASCII",
+            S,
+            format!(
+                r#"{{"sensor":"temperature","status":"{}","broker_used":"b","boot":"1"}}"#,
+                "オンライン".repeat(100)
+            ),
+        ),
+        entry(
+            "presence boot is long 4-byte text",
+            S,
+            format!(
+                r#"{{"sensor":"temperature","status":"online","broker_used":"b","boot":"{}"}}"#,
+                "🥾".repeat(300)
+            ),
+        ),
+        entry("topic level of 2-byte characters", "sensor/température", r("25")),
+        entry(
+            "topic level of long 4-byte text",
+            &format!("sensor/{}", "😀".repeat(200)),
+            r("25"),
+        ),
         entry("topic level beyond sensor/<type>", "sensor/temperature/extra", r("25")),
         entry(
             "topic two levels beyond the status topic",

@@ -1,23 +1,28 @@
 //! The wire format of the system: MQTT topics and JSON payloads, built and parsed only here.
 //!
 //! Shared by `sensor-node` (which builds messages) and the dashboard (which parses whatever any client
-//! published). Pure: no I/O, no clock, no panics on any input.
+//! published), with what else both ends must agree on: the seed sensor types (`SEED_TYPES`), the reconnect policy
+//! (`Backoff`) and how text from outside is shortened (`clip`). Pure: no I/O, no clock, no panics on any input.
 
+mod backoff;
+mod clip;
 #[cfg(any(test, feature = "corpus"))]
 pub mod corpus;
 mod error;
 mod message;
 mod name;
 mod payload;
+mod sensor_type;
 mod topic;
-mod unit;
 
+pub use backoff::Backoff;
+pub use clip::{clip, ELLIPSIS};
 pub use error::WireError;
 pub use message::{parse_message, Message};
 pub use name::SensorName;
 pub use payload::{Presence, Reading, Status};
+pub use sensor_type::{seed_type, unit_for, Limits, SensorType, SEED_TYPES};
 pub use topic::{Topic, SUBSCRIBE_FILTER, TOPIC_ROOT};
-pub use unit::unit_for;
 
 /// Largest payload the system accepts, in bytes. A reading is about 150 bytes; the brokers' `message_size_limit`
 /// and both MQTT clients' packet limits are set to agree with this.

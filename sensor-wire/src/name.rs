@@ -1,6 +1,6 @@
 //! `SensorName`: a validated sensor type such as `temperature`, usable as one MQTT topic level.
 
-use crate::WireError;
+use crate::{clip, WireError};
 use std::fmt;
 
 /// Longest sensor name accepted.
@@ -19,11 +19,7 @@ impl SensorName {
         if ok {
             Ok(Self(s.to_owned()))
         } else {
-            let mut shown: String = s.chars().take(MAX_SENSOR_NAME_LEN).collect();
-            if shown.len() < s.len() {
-                shown.push('…');
-            }
-            Err(WireError::SensorName(shown))
+            Err(WireError::SensorName(clip(s, MAX_SENSOR_NAME_LEN).into_owned()))
         }
     }
 

@@ -3,7 +3,7 @@
 //! The seed payload `{"sensor": "temperature", "value": 25.5, "broker_used": "broker-primary"}` is a valid
 //! `Reading`; `seq`, `boot`, `ts` and `unit` are optional. Unknown fields are rejected.
 
-use crate::{SensorName, WireError, MAX_PAYLOAD_BYTES, MAX_TEXT_LEN};
+use crate::{clip, SensorName, WireError, MAX_PAYLOAD_BYTES, MAX_TEXT_LEN};
 use serde::{Deserialize, Serialize};
 
 /// One sample from one sensor, as published.
@@ -69,6 +69,9 @@ struct StatusJson<'a> {
     boot: std::borrow::Cow<'a, str>,
 }
 
+/// Longest parser message kept in a `WireError::Json`, in characters.
+const MAX_ERROR_CHARS: usize = 160;
+
 fn text(field: &'static str, s: &str) -> Result<String, WireError> {
     if s.is_empty() || s.chars().count() > MAX_TEXT_LEN || s.chars().any(char::is_control) {
         Err(WireError::Text { field })
@@ -84,10 +87,9 @@ fn json_text(payload: &[u8]) -> Result<&str, WireError> {
     std::str::from_utf8(payload).map_err(|_| WireError::NotUtf8)
 }
 
+/// serde_json quotes the offending key or value in its message, so the message is as foreign as the payload.
 fn json_error(e: serde_json::Error) -> WireError {
-    let mut msg = e.to_string();
-    msg.truncate(160);
-    WireError::Json(msg)
+    WireError::Json(clip(&e.to_string(), MAX_ERROR_CHARS).into_owned())
 }
 
 impl Reading {
@@ -204,7 +206,8 @@ mod tests {
 
     #[test]
     fn rejects_malformed_readings_with_typed_errors() {
-        let cases: &[(&[u8], fn(&WireError) -> bool)] = &[
+        type Expect = fn(&WireError) -> bool;
+        let cases: &[(&[u8], Expect)] = &[
             (b"", |e| matches!(e, WireError::Json(_))),
             (b"not json", |e| matches!(e, WireError::Json(_))),
             (b"\xff\xfe", |e| matches!(e, WireError::NotUtf8)),
@@ -237,6 +240,27 @@ mod tests {
         for (payload, expected) in cases {
             let err = Reading::from_json(payload).unwrap_err();
             assert!(expected(&err), "{:?} gave {err:?}", String::from_utf8_lossy(payload));
+        }
+    }
+
+    #[test]
+    fn quotes_long_non_ascii_keys_and_values_in_errors_without_cutting_a_character() {
+        // serde_json quotes the key or value it rejects; each case puts a multi-byte character across byte 160.
+        for filler in ["é", "€", "😀", "a€"] {
+            let long = filler.repeat(200);
+            let payloads = [
+                format!(r#"{{"sensor":"temperature","value":1,"broker_used":"b","{long}":1}}"#),
+                format!(r#"{{"sensor":"temperature","value":"{long}","broker_used":"b"}}"#),
+                format!(r#"{{"sensor":{{"{long}":1}},"value":1,"broker_used":"b"}}"#),
+            ];
+            for payload in payloads {
+                let Err(WireError::Json(message)) = Reading::from_json(payload.as_bytes()) else {
+                    panic!("accepted or not a JSON error: {payload}")
+                };
+                assert!(message.chars().count() <= MAX_ERROR_CHARS + 1, "{message}");
+                let err = Status::from_json(payload.as_bytes()).unwrap_err();
+                assert!(err.to_string().len() < 1_000);
+            }
         }
     }
 

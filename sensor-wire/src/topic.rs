@@ -1,13 +1,15 @@
 //! Topic strings: `sensor/<type>` carries readings, `sensor/<type>/status` carries presence.
 //! Nothing outside this module formats or splits a topic.
 
-use crate::{SensorName, WireError};
+use crate::{clip, SensorName, WireError};
 
 /// First level of every topic the system uses.
 pub const TOPIC_ROOT: &str = "sensor";
 /// The filter the dashboard subscribes to: every reading and every presence message.
 pub const SUBSCRIBE_FILTER: &str = "sensor/#";
 const STATUS_LEVEL: &str = "status";
+/// Most of a bad topic quoted back in its error.
+const MAX_QUOTED_TOPIC_CHARS: usize = 128;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Topic {
@@ -19,7 +21,7 @@ pub enum Topic {
 
 impl Topic {
     pub fn parse(topic: &str) -> Result<Self, WireError> {
-        let bad = || WireError::Topic(topic.chars().take(128).collect());
+        let bad = || WireError::Topic(clip(topic, MAX_QUOTED_TOPIC_CHARS).into_owned());
         let mut levels = topic.split('/');
         if levels.next() != Some(TOPIC_ROOT) {
             return Err(bad());

@@ -147,6 +147,21 @@ impl Broker {
         Ok(())
     }
 
+    /// SIGTERM, as `docker stop` sends: Mosquitto closes every connection cleanly and exits. Waits for the exit.
+    pub async fn terminate(&mut self) -> anyhow::Result<()> {
+        let process = self.process.as_mut().context("broker was never started")?;
+        process.signal(libc::SIGTERM)?;
+        process.wait_exit(START_TIMEOUT).await?;
+        self.stopped = false;
+        Ok(())
+    }
+
+    /// Starts a broker that has exited (`terminate`) again on the same ports and waits until it answers MQTT.
+    pub async fn start_again(&mut self) -> anyhow::Result<()> {
+        self.spawn()?;
+        self.wait_ready(START_TIMEOUT).await
+    }
+
     /// Kills the broker if it still runs, starts it again on the same ports and waits until it answers MQTT.
     pub async fn restart(&mut self) -> anyhow::Result<()> {
         self.kill()?;

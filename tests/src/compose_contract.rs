@@ -5,6 +5,9 @@
 //! `dashboard` (5001:5000, built from `frontend/Dockerfile`), `sensor-temp`, `sensor-humidity`, `sensor-volt`,
 //! `sensor-air` (built from `sensor-node/Dockerfile`, `SENSOR_TYPE` temperature/humidity/voltage/air_quality); every
 //! `container_name` equals its service name, so the seed's `docker exec -it broker-primary …` keeps working.
+//!
+//! Readiness (issue 9): the brokers and the dashboard have a healthcheck, and every sensor waits for both brokers
+//! with `condition: service_healthy`, so `docker compose up --wait` (v2) or polling the health (v1) means "ready".
 
 use serde_yaml::Value;
 
@@ -81,6 +84,23 @@ pub fn violations(config: &str) -> Vec<String> {
         if name == "dashboard" {
             check_dockerfile(&mut out, name, service, "frontend/Dockerfile");
         }
+        if ports.is_some() && service.get("healthcheck").and_then(|h| h.get("test")).is_none() {
+            out.push(format!("service `{name}` has no healthcheck"));
+        }
+        if sensor_type.is_some() {
+            for (broker, _) in &PUBLISHED_PORTS[..2] {
+                let condition = service
+                    .get("depends_on")
+                    .and_then(|d| d.get(*broker))
+                    .and_then(|b| b.get("condition"))
+                    .and_then(Value::as_str);
+                if condition != Some("service_healthy") {
+                    out.push(format!(
+                        "service `{name}` does not wait for `{broker}` to be healthy (depends_on condition {condition:?})"
+                    ));
+                }
+            }
+        }
     }
     out
 }
@@ -144,31 +164,41 @@ mod tests {
     use super::*;
 
     const GOOD: &str = r#"
+x-brokers-healthy: &brokers_healthy
+  broker-primary: {condition: service_healthy}
+  broker-secondary: {condition: service_healthy}
 services:
   broker-primary:
     container_name: broker-primary
     ports: [{published: 1883, target: 1883}, {published: "9001", target: 9001}]
+    healthcheck: {test: [CMD, mosquitto_sub]}
   broker-secondary:
     container_name: broker-secondary
     ports: ["1884:1883", "9002:9001/tcp"]
+    healthcheck: {test: [CMD, mosquitto_sub]}
   dashboard:
     container_name: dashboard
     build: {context: /x, dockerfile: frontend/Dockerfile}
     ports: [{published: 5001, target: 5000}]
+    healthcheck: {test: [CMD, wget]}
   sensor-temp:
     container_name: sensor-temp
+    depends_on: *brokers_healthy
     build: {context: /x, dockerfile: sensor-node/Dockerfile}
     environment: {SENSOR_TYPE: temperature}
   sensor-humidity:
     container_name: sensor-humidity
+    depends_on: *brokers_healthy
     build: {context: /x, dockerfile: sensor-node/Dockerfile}
     environment: [SENSOR_TYPE=humidity]
   sensor-volt:
     container_name: sensor-volt
+    depends_on: *brokers_healthy
     build: {context: /x, dockerfile: ./sensor-node/Dockerfile}
     environment: {SENSOR_TYPE: voltage}
   sensor-air:
     container_name: sensor-air
+    depends_on: *brokers_healthy
     build: {context: /x, dockerfile: sensor-node/Dockerfile}
     environment: {SENSOR_TYPE: air_quality}
 "#;
@@ -199,6 +229,26 @@ services:
     fn reports_a_missing_service() {
         let v = violations(&GOOD.replace("  sensor-volt:", "  sensor-voltage:"));
         assert!(v.iter().any(|m| m.contains("`sensor-volt` is missing")), "{v:?}");
+    }
+
+    #[test]
+    fn reports_a_broker_without_a_healthcheck() {
+        let v = violations(&GOOD.replacen("    healthcheck: {test: [CMD, mosquitto_sub]}\n", "", 1));
+        assert_eq!(v, vec!["service `broker-primary` has no healthcheck".to_owned()]);
+    }
+
+    #[test]
+    fn reports_a_sensor_that_starts_before_the_brokers_are_healthy() {
+        let v = violations(&GOOD.replacen(
+            "    depends_on: *brokers_healthy\n",
+            "    depends_on: [broker-primary, broker-secondary]\n",
+            1,
+        ));
+        assert_eq!(v.len(), 2, "{v:?}");
+        assert!(
+            v.iter().all(|m| m.contains("sensor-temp") && m.contains("healthy")),
+            "{v:?}"
+        );
     }
 
     #[test]

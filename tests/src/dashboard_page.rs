@@ -17,6 +17,7 @@ const cards = Array.from(document.querySelectorAll('[data-sensor]')).map(el => (
   sensor: el.getAttribute('data-sensor'),
   value: field(el, 'value'),
   broker: field(el, 'broker'),
+  readings: field(el, 'readings'),
   lost: field(el, 'lost'),
   duplicates: field(el, 'duplicates'),
 }));
@@ -39,11 +40,24 @@ pub struct Card {
     pub value: Option<String>,
     /// `[data-field="broker"]`'s text: the reading's `broker_used`.
     pub broker: Option<String>,
+    #[serde(default)]
+    pub readings: Option<String>,
     pub lost: Option<String>,
     pub duplicates: Option<String>,
 }
 
 impl Card {
+    /// `[data-field=name]` as a whole number (`readings`, `lost`, `duplicates`), if shown.
+    pub fn count(&self, name: &str) -> Option<u64> {
+        let text = match name {
+            "readings" => self.readings.as_deref(),
+            "lost" => self.lost.as_deref(),
+            "duplicates" => self.duplicates.as_deref(),
+            _ => None,
+        };
+        text?.trim().parse().ok()
+    }
+
     /// The number at the start of the value text ("25.5 °C" → 25.5).
     pub fn value_number(&self) -> Option<f64> {
         leading_number(self.value.as_deref()?)

@@ -18,6 +18,7 @@
 pub mod artifacts;
 pub mod broker;
 pub mod browser;
+pub mod compose;
 pub mod compose_contract;
 pub mod credentials;
 pub mod dashboard_page;
@@ -25,7 +26,7 @@ pub mod delivery_audit;
 pub mod dist;
 pub mod failover_scenario;
 pub mod fake_broker;
-pub mod gate;
+pub mod fault_proxy;
 pub mod http_get;
 pub mod load_generator;
 pub mod mosquitto_pub;

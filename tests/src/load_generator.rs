@@ -3,7 +3,9 @@
 //! the `operator` user, QoS 1 and retained like the real sensors. PUBACKs are read and dropped.
 //!
 //! Sensor 0's value is its publish time (ms since the epoch), so a page can measure latency from it; the others
-//! cycle through 20.0–44.5. Used by the load benchmark and the load end-to-end test; it measures nothing itself.
+//! cycle through 20.0–44.5. A plan may drop a share of the readings (every sensor but sensor 0): their `seq` is
+//! used up but they are never published, as on a lossy link, so the page has gaps to track. Used by the load
+//! benchmark and the load end-to-end test; it measures nothing itself.
 
 use crate::credentials::OPERATOR;
 use mqttrs::{Connect, Packet, Pid, Protocol, Publish, QosPid};
@@ -21,21 +23,31 @@ pub struct LoadPlan {
     pub duration: Duration,
     /// `broker_used` in every reading.
     pub broker: String,
+    /// Percent (0–99) of the readings of sensors 1… that are numbered but never published.
+    pub drop_percent: u8,
 }
 
 /// What was published.
 #[derive(Debug, Clone)]
 pub struct LoadReport {
+    /// Readings published.
     pub sent: u64,
+    /// Readings numbered, published or dropped.
+    pub generated: u64,
     pub took: Duration,
-    /// Per sensor, in index order: readings sent and the last value.
+    /// Per sensor, in index order: readings numbered (its last `seq`) and the last value published.
     pub per_sensor: Vec<(u64, f64)>,
 }
 
 impl LoadReport {
-    /// Readings a second actually achieved.
+    /// Readings a second actually published.
     pub fn rate(&self) -> f64 {
         self.sent as f64 / self.took.as_secs_f64()
+    }
+
+    /// Readings a second numbered, dropped ones included.
+    pub fn offered_rate(&self) -> f64 {
+        self.generated as f64 / self.took.as_secs_f64()
     }
 }
 
@@ -94,13 +106,22 @@ pub async fn publish_load(port: u16, plan: &LoadPlan) -> anyhow::Result<LoadRepo
     let boot = format!("load{}", now_ms());
     let start = Instant::now();
     let batch = (plan.rate / 100).max(1);
-    let mut sent = 0u64;
+    let (mut sent, mut generated) = (0u64, 0u64);
+    // xorshift: which readings a lossy plan drops (deterministic, no dependency).
+    let mut dice = 0x9e37_79b9_7f4a_7c15u64;
     while start.elapsed() < plan.duration {
         out.clear();
         for _ in 0..batch {
-            let i = (sent % plan.sensors as u64) as usize;
+            let i = (generated % plan.sensors as u64) as usize;
+            generated += 1;
             let (seq, last) = &mut per_sensor[i];
             *seq += 1;
+            dice ^= dice << 13;
+            dice ^= dice >> 7;
+            dice ^= dice << 17;
+            if i != 0 && dice % 100 < u64::from(plan.drop_percent) {
+                continue;
+            }
             let ts = now_ms();
             *last = if i == 0 {
                 ts as f64
@@ -132,11 +153,12 @@ pub async fn publish_load(port: u16, plan: &LoadPlan) -> anyhow::Result<LoadRepo
         }
         write.write_all(&out).await?;
         // Paces the generator to its rate (not a synchronisation: nothing waits on anything else here).
-        let due = start + Duration::from_secs_f64(sent as f64 / plan.rate as f64);
+        let due = start + Duration::from_secs_f64(generated as f64 / plan.rate as f64);
         tokio::time::sleep_until(due.into()).await;
     }
     Ok(LoadReport {
         sent,
+        generated,
         took: start.elapsed(),
         per_sensor,
     })

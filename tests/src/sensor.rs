@@ -6,8 +6,15 @@ use std::path::Path;
 use std::process::{Command, ExitStatus};
 use std::time::Duration;
 
-/// The seed's four sensors, in the compose file's order.
-pub const SEED_SENSORS: [&str; 4] = ["temperature", "humidity", "voltage", "air_quality"];
+use sensor_wire::SEED_TYPES;
+
+/// The seed's four sensors, in the compose file's order (names from `sensor_wire::SEED_TYPES`).
+pub const SEED_SENSORS: [&str; 4] = [
+    SEED_TYPES[0].name,
+    SEED_TYPES[1].name,
+    SEED_TYPES[2].name,
+    SEED_TYPES[3].name,
+];
 
 /// What one sensor process is told.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -25,6 +25,9 @@ pub struct StackConfig {
     pub dashboard_dist: Option<PathBuf>,
     /// `config.json` keys the dashboard gets besides the broker list (`thresholds`, `history_minutes`).
     pub dashboard_settings: DashboardSettings,
+    /// Per broker (primary first), a WebSocket URL the dashboard uses instead of the broker's own, e.g. a
+    /// `FaultProxy` in front of it; `None` keeps the broker's.
+    pub dashboard_urls: [Option<String>; 2],
 }
 
 impl StackConfig {
@@ -35,6 +38,7 @@ impl StackConfig {
             sensors: Vec::new(),
             dashboard_dist: None,
             dashboard_settings: DashboardSettings::new(),
+            dashboard_urls: [None, None],
         })
     }
 
@@ -48,6 +52,14 @@ impl StackConfig {
 
     pub fn sensors(mut self, sensors: Vec<SensorSpec>) -> StackConfig {
         self.sensors = sensors;
+        self
+    }
+
+    /// Points the dashboard at `url` for broker `index` (0 = primary) instead of the broker's own WebSocket URL.
+    pub fn dashboard_url_for(mut self, index: usize, url: String) -> StackConfig {
+        if let Some(slot) = self.dashboard_urls.get_mut(index) {
+            *slot = Some(url);
+        }
         self
     }
 
@@ -115,9 +127,10 @@ impl Stack {
             let endpoints: Vec<BrokerEndpoint> = self
                 .brokers
                 .iter()
-                .map(|b| BrokerEndpoint {
+                .zip(&config.dashboard_urls)
+                .map(|(b, url)| BrokerEndpoint {
                     name: b.name().to_owned(),
-                    url: b.ws_url(),
+                    url: url.clone().unwrap_or_else(|| b.ws_url()),
                 })
                 .collect();
             crate::dist::stage(dist, &site, &endpoints, &config.dashboard_settings)?;

@@ -1,7 +1,9 @@
 //! `Subscriber`: an MQTT client (rumqttc) on one broker that records every message it receives on a filter, with
 //! the time it arrived. It reconnects and resubscribes by itself when its broker dies and comes back, so failover
-//! scenarios can count what each broker delivered. Every connection attempt uses a fresh client id, so an attempt
-//! a hung broker only answers later can never take over (and end) the session of the attempt that succeeded.
+//! scenarios can count what each broker delivered. With a clean session every connection attempt uses a fresh client
+//! id, so an attempt a hung broker only answers later can never take over (and end) the session of the attempt that
+//! succeeded; a persistent one (`connect_persistent`, as the dashboard) keeps its id, and the broker hands whatever
+//! it queued to whichever connection holds the session last.
 //!
 //! It records; it judges nothing. Parsing goes through `sensor-wire`, the one place that knows the wire format.
 
@@ -60,6 +62,12 @@ impl Subscriber {
         Subscriber::connect_as(label, port, filter, None).await
     }
 
+    /// Like `connect`, with a persistent session (clean session off, one client id across reconnects), as the
+    /// dashboard has: the broker queues what arrives while it is reconnecting.
+    pub async fn connect_persistent(label: &str, port: u16, filter: &str) -> anyhow::Result<Subscriber> {
+        Subscriber::start(label, port, filter, None, true).await
+    }
+
     /// Like `connect`, logged in as `login` (`None`: anonymous, as `connect`).
     pub async fn connect_as(
         label: &str,
@@ -67,11 +75,23 @@ impl Subscriber {
         filter: &str,
         login: Option<crate::credentials::Login>,
     ) -> anyhow::Result<Subscriber> {
+        Subscriber::start(label, port, filter, login, false).await
+    }
+
+    async fn start(
+        label: &str,
+        port: u16,
+        filter: &str,
+        login: Option<crate::credentials::Login>,
+        persistent: bool,
+    ) -> anyhow::Result<Subscriber> {
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let client_id = format!("e2e-{label}-{}-{n}", std::process::id());
         let mut options = MqttOptions::new(client_id.clone(), "127.0.0.1", port);
-        options.set_keep_alive(Duration::from_secs(5)).set_clean_session(true);
+        options
+            .set_keep_alive(Duration::from_secs(5))
+            .set_clean_session(!persistent);
         if let Some(login) = login {
             options.set_credentials(login.username, login.password);
         }
@@ -86,7 +106,8 @@ impl Subscriber {
                     match eventloop.poll().await {
                         Ok(Event::Incoming(Packet::ConnAck(_))) => {
                             lock(&record).connected = true;
-                            // Clean session: every (re)connect needs its subscription again.
+                            // A clean session needs its subscription again on every (re)connect; a persistent one
+                            // may have lost it with a restarted broker.
                             let _ = client.try_subscribe(filter.clone(), QoS::AtLeastOnce);
                         }
                         Ok(Event::Incoming(Packet::SubAck(_))) => {
@@ -110,7 +131,9 @@ impl Subscriber {
                                 r.connected = false;
                             }
                             attempt += 1;
-                            eventloop.mqtt_options.set_client_id(format!("{client_id}-r{attempt}"));
+                            if !persistent {
+                                eventloop.mqtt_options.set_client_id(format!("{client_id}-r{attempt}"));
+                            }
                             tokio::time::sleep(RECONNECT_PAUSE).await;
                         }
                     }

@@ -3,6 +3,9 @@
 //! - The malformed corpus (`sensor_wire::corpus::malformed()`) published on the primary while the real sensors
 //!   run: the page keeps updating them, shows no card for the junk, throws nothing, shows no panic banner, and its
 //!   `[data-field="rejected"]` count reaches at least the number of corpus messages the broker delivered.
+//! - The corpus published retained, each entry on a topic of its own, before any page is open: a new page gets all
+//!   of it the moment it subscribes, stays up, and counts every one as rejected (a message that crashed the parser
+//!   once killed every page load that followed).
 //! - A fake broker that answers the dashboard's CONNECT with garbage, an invalid frame and an absurd length: the page
 //!   shows it not connected, keeps closing and reopening that session, never panics, and the real broker's cards
 //!   keep updating.
@@ -167,6 +170,99 @@ async fn the_malformed_corpus_is_counted_as_rejected_while_the_real_sensors_keep
             "corpus: {} entries, {delivered} delivered by the broker, rejected count {} (needed {expected})",
             corpus.len(),
             rejected_count(&view)
+        );
+        Ok(())
+    };
+    run(&dir, &browser, scenario).await;
+    browser.close().await.unwrap();
+}
+
+/// Where a corpus entry is retained: entries on the usual reading or status topic move to a topic of their own
+/// (`sensor/retained-N`, `…/status`), so that each stays retained; entries about the topic itself keep theirs.
+fn retained_topic(index: usize, entry: &sensor_wire::corpus::Malformed) -> String {
+    match entry.topic.as_str() {
+        "sensor/temperature" => format!("sensor/retained-{index}"),
+        "sensor/temperature/status" => format!("sensor/retained-{index}/status"),
+        other => other.to_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_page_survives_the_corpus_retained_and_counts_every_message_as_rejected() {
+    let mut stack = Stack::start(StackConfig::with_dashboard().unwrap()).await.unwrap();
+    let primary = stack.primary().ports().mqtt;
+    let url = stack.dashboard_url().expect("nginx runs");
+    // An empty retained payload deletes the retained message, so it cannot be kept for a later page.
+    let corpus: Vec<_> = sensor_wire::corpus::malformed()
+        .into_iter()
+        .enumerate()
+        .filter(|(_, m)| !m.payload.is_empty())
+        .map(|(i, m)| (retained_topic(i, &m), m))
+        .collect();
+    let mut published = BTreeMap::new();
+    for (topic, entry) in &corpus {
+        // Refused by the broker: over its packet limit. Anything else it keeps (a later entry on the same topic wins).
+        if publish_as(primary, Some(OPERATOR), topic, entry.payload.clone(), true)
+            .await
+            .is_ok()
+        {
+            published.insert(topic.clone(), entry.why);
+        }
+    }
+    // What a fresh subscription gets retained: exactly what the page must count.
+    let counter = Subscriber::connect("retained-counter", primary, "sensor/#")
+        .await
+        .unwrap();
+    let kept = counter
+        .wait_for_messages(published.len(), CATCH_UP, |r| r.retain)
+        .await
+        .map(|_| counter.received().iter().filter(|r| r.retain).count())
+        .unwrap_or_else(|e| {
+            panic!(
+                "the broker kept {} of {} retained entries: {e:#}",
+                counter.count(),
+                published.len()
+            )
+        });
+    assert!(
+        kept + 5 >= corpus.len(),
+        "only {kept} of {} corpus entries were retained",
+        corpus.len()
+    );
+    assert!(
+        published.values().any(|why| why.contains("4-byte")) && published.values().any(|why| why.contains("non-ASCII")),
+        "the retained set must include the non-ASCII entries: {published:#?}"
+    );
+
+    let browser = Browser::launch(stack.dir()).await.unwrap();
+    let dir = stack.dir().to_path_buf();
+    let scenario = async {
+        browser.goto(&url).await?;
+        let view = DashboardView::wait_until(
+            &browser,
+            &format!("[data-field=\"rejected\"] to reach {kept} with both brokers connected"),
+            FIRST_VIEW_TIMEOUT,
+            |v| {
+                let connected =
+                    v.broker_state(PRIMARY) == Some("connected") && v.broker_state(SECONDARY) == Some("connected");
+                (connected && rejected_count(v) >= kept as u64).then(|| v.clone())
+            },
+        )
+        .await?;
+        anyhow::ensure!(
+            rejected_count(&view) == kept as u64,
+            "the page counted {} rejected messages for {kept} retained ones",
+            rejected_count(&view)
+        );
+        anyhow::ensure!(
+            view.cards.is_empty(),
+            "malformed messages became cards: {:?}",
+            view.cards
+        );
+        assert_page_healthy(&browser).await?;
+        eprintln!(
+            "retained corpus: {} entries, {kept} kept by the broker, all {kept} rejected by a new page",
+            corpus.len()
         );
         Ok(())
     };

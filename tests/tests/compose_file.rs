@@ -1,5 +1,5 @@
-//! The shipped docker-compose.yml, checked statically (there is no Docker engine here): `docker-compose config -q`
-//! accepts it, and its normalised form keeps the seed's contract (`e2e::compose_contract`).
+//! The shipped docker-compose.yml, checked statically (no Docker engine needed): `docker-compose config -q` accepts
+//! it, and its normalised form keeps the seed's contract (`e2e::compose_contract`). `compose_stack.rs` runs it.
 
 use std::process::Command;
 

@@ -3,16 +3,23 @@
 //! through the DOM contract in `frontend/README.md`: `data-state`, `data-alert`, `[data-chart]`, `[data-event]`
 //! with `data-kind`, the broker panel's `[data-field]`s, `[data-detail]`, the ARIA live region.
 //!
+//! One test per behaviour, each on its own stack, so one failure does not hide the others (run them one at a
+//! time: `--test-threads=1`; each starts brokers, nginx, four sensors and Chromium).
+//!
 //! Needs `cargo build --release -p sensor-node` and `cd frontend && trunk build --release --offline` first.
-//! `DASHBOARD_SCREENSHOT=path.png` also saves a screenshot of the running dashboard there (used for the README).
+//! `DASHBOARD_SCREENSHOT=path.png` also saves a screenshot of the dashboard with the large chart open there (used
+//! for the README), taken by `enter_on_a_focused_card_opens_the_large_chart_with_axes_and_failover_marks`.
 
 use anyhow::Context;
+use e2e::credentials::OPERATOR;
+use e2e::publish_as::publish_as;
 use e2e::{wait_for, Browser, SensorSpec, Stack, StackConfig};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::time::Duration;
 
 const PRIMARY: &str = "broker-primary";
+const SECONDARY: &str = "broker-secondary";
 const SEEDS: [&str; 4] = ["temperature", "humidity", "voltage", "air_quality"];
 /// Faster than the seed's 2 s, so staleness (3 intervals) shows quickly.
 const INTERVAL: Duration = Duration::from_millis(500);
@@ -24,6 +31,8 @@ const HUMIDITY_THRESHOLDS: (f64, f64) = (50.0, 60.0);
 const FIRST_PAINT_BUDGET_MS: f64 = 300.0;
 /// …give or take one poll of the page (a WebDriver round trip).
 const POLL_SLACK_MS: f64 = 100.0;
+/// Keepalive of the sensor that is stopped to go stale: its broker waits 1.5 × this before publishing its Will.
+const HUNG_KEEPALIVE_SECS: u64 = 10;
 
 /// One consistent read of everything this file checks.
 const SNAPSHOT_JS: &str = r#"
@@ -173,34 +182,53 @@ fn signal(pid: u32, signal: libc::c_int) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[tokio::test]
-async fn the_dashboard_shows_history_health_liveness_alerts_and_a_timeline() {
+/// The whole system with the seed sensors at `INTERVAL` and humidity thresholds it crosses, and Chromium on the
+/// dashboard.
+async fn open_dashboard() -> (Stack, Browser) {
+    open_dashboard_with(SensorSpec::seed(INTERVAL)).await
+}
+
+/// `open_dashboard` with these sensors.
+async fn open_dashboard_with(sensors: Vec<SensorSpec>) -> (Stack, Browser) {
     let (warn_above, crit_above) = HUMIDITY_THRESHOLDS;
     let config = StackConfig::with_dashboard()
         .unwrap()
-        .sensors(SensorSpec::seed(INTERVAL))
+        .sensors(sensors)
         .dashboard_settings(serde_json::json!({
             "thresholds": {"humidity": {"warn_above": warn_above, "crit_above": crit_above}}
         }))
         .unwrap();
-    let mut stack = Stack::start(config).await.unwrap();
+    let stack = Stack::start(config).await.unwrap();
     let browser = Browser::launch(stack.dir()).await.unwrap();
-    let result = scenario(&mut stack, &browser).await;
-    if let Ok(path) = std::env::var("DASHBOARD_SCREENSHOT") {
-        let _ = browser.screenshot(std::path::Path::new(&path)).await;
+    let url = stack.dashboard_url().expect("the stack runs nginx");
+    if let Err(e) = browser.goto(&url).await {
+        browser.fail(e, stack.dir()).await;
     }
+    (stack, browser)
+}
+
+/// Ends a test: fails it with the page's console and a screenshot if `result` is an error or the page threw or
+/// panicked meanwhile, and closes the browser.
+async fn finish(stack: &Stack, browser: Browser, result: anyhow::Result<()>) {
+    let result = match result {
+        Ok(()) => match browser.page_errors().await {
+            Ok(errors) if errors.is_empty() => Ok(()),
+            Ok(errors) => Err(anyhow::anyhow!("the page threw or panicked: {errors:#?}")),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    };
     if let Err(e) = result {
         browser.fail(e, stack.dir()).await;
     }
     browser.close().await.unwrap();
 }
 
-async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
-    let url = stack.dashboard_url().expect("the stack runs nginx");
-    browser.goto(&url).await?;
-
-    // Items 1 and 4: every seed card live, with a chart that has grown a line.
-    until(browser, "four live seed cards with a chart of several points", |s| {
+/// Items 1 and 4: every seed card live, with a chart that has grown a line.
+#[tokio::test]
+async fn every_seed_card_goes_live_with_a_growing_chart() {
+    let (stack, browser) = open_dashboard().await;
+    let result = until(&browser, "four live seed cards with a chart of several points", |s| {
         SEEDS
             .iter()
             .all(|t| {
@@ -209,10 +237,24 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
             })
             .then_some(())
     })
-    .await?;
+    .await;
+    finish(&stack, browser, result).await;
+}
 
-    // Item 6: a freshly opened page shows the retained values within 300 ms of both sessions connecting.
-    browser.goto(&url).await?;
+/// Item 6: a freshly opened page shows the retained values within 300 ms of both sessions connecting.
+#[tokio::test]
+async fn a_reloaded_page_shows_the_retained_values_within_300_ms_of_connecting() {
+    let (stack, browser) = open_dashboard().await;
+    let result = first_paint(&stack, &browser).await;
+    finish(&stack, browser, result).await;
+}
+
+async fn first_paint(stack: &Stack, browser: &Browser) -> anyhow::Result<()> {
+    // Every sensor has published (retained) before the reload.
+    until(browser, "a value on every seed card", |s| s.seeds_shown().then_some(())).await?;
+    browser
+        .goto(&stack.dashboard_url().expect("the stack runs nginx"))
+        .await?;
     let connected_at = Cell::new(None);
     let painted = wait_for("retained values after a reload", TIMEOUT, || {
         let connected_at = &connected_at;
@@ -231,11 +273,16 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
         "values showed {:.0} ms after the sessions connected",
         painted - connected_at
     );
+    Ok(())
+}
 
-    // Item 5: humidity crosses the lines `config.json` set for it (the defaults never fire for the seed range);
-    // the crossing is on the card in attribute and words, in the timeline, and in the live region.
-    until(
-        browser,
+/// Item 5: humidity crosses the lines `config.json` set for it (the defaults never fire for the seed range); the
+/// crossing is on the card in attribute and words, in the timeline, and in the live region.
+#[tokio::test]
+async fn configured_thresholds_raise_an_alert_on_the_card_in_the_timeline_and_aloud() {
+    let (stack, browser) = open_dashboard().await;
+    let result = until(
+        &browser,
         "a humidity alert from the configured thresholds, in the timeline and announced",
         |s| {
             let alerting = s
@@ -245,20 +292,38 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
             (alerting && s.has_event("alert", Some("humidity")) && announced).then_some(())
         },
     )
-    .await?;
+    .await;
+    finish(&stack, browser, result).await;
+}
 
-    // Item 4: a stopped (hung) sensor goes stale — once the page has learned its interval from a few readings —
-    // and a terminated one goes offline through its presence message; both reach the timeline.
-    until(
-        browser,
-        "a few readings of humidity and voltage since the reload",
-        |s| {
-            ["humidity", "voltage"]
-                .iter()
-                .all(|t| s.card(t).is_some_and(|c| c.chart_points >= 3))
-                .then_some(())
-        },
-    )
+/// Item 4: a stopped (hung) sensor goes stale — once the page has learned its interval from a few readings — and a
+/// terminated one goes offline through its presence message, each in words, in its own colours and in the
+/// timeline; started again, the terminated one is online and live again.
+///
+/// The stopped sensor gets a keepalive of `HUNG_KEEPALIVE_SECS`: with the default 1 s the broker gives up on it after
+/// 1.5 s and publishes its Will (`offline`) just as the page would call it stale (3 intervals = 1.5 s), and either
+/// may come first.
+#[tokio::test]
+async fn a_stopped_sensor_goes_stale_and_a_terminated_one_offline_then_online_again() {
+    let sensors = SensorSpec::seed(INTERVAL)
+        .into_iter()
+        .map(|s| match s.sensor_type.as_str() {
+            "humidity" => s.with_env("KEEPALIVE_SECS", &HUNG_KEEPALIVE_SECS.to_string()),
+            _ => s,
+        })
+        .collect();
+    let (mut stack, browser) = open_dashboard_with(sensors).await;
+    let result = stale_and_offline(&mut stack, &browser).await;
+    finish(&stack, browser, result).await;
+}
+
+async fn stale_and_offline(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
+    until(browser, "a few readings of humidity and voltage", |s| {
+        ["humidity", "voltage"]
+            .iter()
+            .all(|t| s.card(t).is_some_and(|c| c.chart_points >= 3))
+            .then_some(())
+    })
     .await?;
     let humidity = stack.sensor("humidity").context("humidity sensor")?.pid();
     signal(humidity, libc::SIGSTOP)?;
@@ -273,6 +338,7 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
         "a stale card has the colours of a live one: {stale:?}"
     );
     signal(humidity, libc::SIGCONT)?;
+
     stack.sensor("voltage").context("voltage sensor")?.terminate()?;
     let offline = until(browser, "voltage offline in words, in the timeline", |s| {
         let offline = s.card("voltage").is_some_and(|c| c.is("offline"));
@@ -289,8 +355,29 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
         offline[1]
     );
 
-    // Items 2 and 3: the primary dies; its panel shows it down with attempts and an error, the live sensors fail
-    // over and the timeline says so.
+    stack.start_sensor(&SensorSpec::new("voltage", INTERVAL))?;
+    until(browser, "voltage online and live again", |s| {
+        (s.newer("sensor-online", "sensor-offline", "voltage") && s.card("voltage").is_some_and(|c| c.is("live")))
+            .then_some(())
+    })
+    .await?;
+    Ok(())
+}
+
+/// Items 2 and 3: the primary dies; its panel shows it down with attempts and an error, the live sensors fail over
+/// and the timeline says so. It comes back: up in its panel and the timeline, and the sensors fail back.
+#[tokio::test]
+async fn the_primary_dying_and_returning_shows_in_its_panel_and_the_timeline() {
+    let (mut stack, browser) = open_dashboard().await;
+    let result = primary_down_and_up(&mut stack, &browser).await;
+    finish(&stack, browser, result).await;
+}
+
+async fn primary_down_and_up(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
+    until(browser, "both brokers connected, values on every seed card", |s| {
+        (s.all_connected() && s.seeds_shown()).then_some(())
+    })
+    .await?;
     stack.primary().kill()?;
     until(
         browser,
@@ -322,32 +409,56 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
     )
     .await?;
 
-    // Items 2 and 3: the primary comes back: up in its panel and the timeline, and the sensors fail back. The
-    // terminated voltage sensor starts again and is online in the timeline.
     stack.primary().restart().await?;
-    stack.start_sensor(&SensorSpec::new("voltage", INTERVAL))?;
-    until(
-        browser,
-        "primary up again, temperature failed back, voltage online again",
-        |s| {
-            let up = s.broker(PRIMARY)?.state.as_deref() == Some("connected");
-            (up && s.newer("broker-up", "broker-down", PRIMARY)
-                && s.newer("failback", "failover", "temperature")
-                && s.newer("sensor-online", "sensor-offline", "voltage")
-                && s.card("voltage").is_some_and(|c| c.is("live")))
+    until(browser, "primary up again, temperature failed back", |s| {
+        let up = s.broker(PRIMARY)?.state.as_deref() == Some("connected");
+        (up && s.newer("broker-up", "broker-down", PRIMARY) && s.newer("failback", "failover", "temperature"))
             .then_some(())
-        },
+    })
+    .await?;
+    Ok(())
+}
+
+/// Items 1 and 8: a focused card selected with Enter (keyboard) opens the larger chart: time and value axes (value
+/// ticks with the unit), the latest value marked, the failover and failback moments marked; that card, and only
+/// it, is marked selected. The switches come from one reading the operator publishes as if through the secondary,
+/// between two of the sensor's own: the marks are drawn from the model's switches whatever caused them (the real
+/// failover is the test above).
+#[tokio::test]
+async fn enter_on_a_focused_card_opens_the_large_chart_with_axes_and_failover_marks() {
+    let (stack, browser) = open_dashboard().await;
+    let result = large_chart(&stack, &browser).await;
+    if let Ok(path) = std::env::var("DASHBOARD_SCREENSHOT") {
+        let _ = browser.screenshot(std::path::Path::new(&path)).await;
+    }
+    finish(&stack, browser, result).await;
+}
+
+async fn large_chart(stack: &Stack, browser: &Browser) -> anyhow::Result<()> {
+    until(browser, "a temperature chart of several points", |s| {
+        s.card("temperature").is_some_and(|c| c.chart_points >= 6).then_some(())
+    })
+    .await?;
+    let payload = serde_json::json!({"sensor": "temperature", "value": 30.0, "broker_used": SECONDARY});
+    publish_as(
+        stack.ports().mqtt[0],
+        Some(OPERATOR),
+        "sensor/temperature",
+        payload.to_string().into_bytes(),
+        false,
     )
     .await?;
+    until(browser, "a failover and a failback of temperature", |s| {
+        s.newer("failback", "failover", "temperature").then_some(())
+    })
+    .await?;
 
-    // Items 1 and 8: a focused card selected with Enter (keyboard) opens the larger chart: time and value axes
-    // (value ticks with the unit), the latest value marked, the failover and failback moments marked.
     let card = browser
         .client()
         .find(fantoccini::Locator::Css(r#"[data-sensor="temperature"]"#))
         .await?;
     card.send_keys("\u{E007}").await?;
-    wait_for("the detail view of temperature", TIMEOUT, || async {
+    wait_for("the large chart of temperature", TIMEOUT, || async {
         let v = browser
             .execute(
                 r#"const d = document.querySelector('[data-detail="temperature"]');
@@ -357,27 +468,52 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
                        && y.length > 0 && y.every(t => t.textContent.trim().endsWith('°C'))
                        && d.querySelector('circle.latest') !== null
                        && d.querySelector('line.mark.failover') !== null
-                       && d.querySelector('line.mark.failback') !== null;"#,
+                       && d.querySelector('line.mark.failback') !== null
+                       && [...document.querySelectorAll('[data-sensor]')]
+                            .every(c => c.dataset.selected === String(c.dataset.sensor === 'temperature')
+                                     && c.getAttribute('aria-pressed') === c.dataset.selected);"#,
                 vec![],
             )
             .await?;
         Ok((v == serde_json::Value::Bool(true)).then_some(()))
     })
-    .await?;
+    .await
+}
 
-    // Item 8: a 375 px wide phone gets no horizontal scrolling.
+/// Item 8: a 375 px wide phone gets no horizontal scrolling, with the large chart open.
+#[tokio::test]
+async fn a_375_px_wide_phone_gets_no_horizontal_scrolling() {
+    let (stack, browser) = open_dashboard().await;
+    let result = phone_layout(&browser).await;
+    finish(&stack, browser, result).await;
+}
+
+async fn phone_layout(browser: &Browser) -> anyhow::Result<()> {
+    until(browser, "values on every seed card", |s| s.seeds_shown().then_some(())).await?;
+    browser
+        .client()
+        .find(fantoccini::Locator::Css(r#"[data-sensor="temperature"]"#))
+        .await?
+        .click()
+        .await?;
+    wait_for("the large chart of temperature", TIMEOUT, || async {
+        let shown = browser
+            .execute(
+                r#"const d = document.querySelector('[data-detail="temperature"]');
+                   return d !== null && !d.hidden && d.querySelector('path.line') !== null;"#,
+                vec![],
+            )
+            .await?;
+        Ok((shown == serde_json::Value::Bool(true)).then_some(()))
+    })
+    .await?;
     browser.client().set_window_size(375, 800).await?;
-    let width = wait_for("a phone-sized layout", TIMEOUT, || async {
+    wait_for("a phone-sized layout", TIMEOUT, || async {
         let w = browser
             .execute("return document.documentElement.scrollWidth;", vec![])
             .await?;
         Ok(w.as_f64().filter(|w| *w <= 375.0))
     })
     .await?;
-    anyhow::ensure!(width <= 375.0, "page is {width} px wide at 375 px");
-    browser.client().set_window_size(1280, 900).await?;
-
-    let errors = browser.page_errors().await?;
-    anyhow::ensure!(errors.is_empty(), "the page threw or panicked: {errors:#?}");
     Ok(())
 }

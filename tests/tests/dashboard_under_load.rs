@@ -90,6 +90,7 @@ async fn scenario(stack: &mut Stack, browser: &Browser) -> anyhow::Result<()> {
         sensors: SENSORS,
         duration: LOAD_FOR,
         broker: "broker-primary".to_owned(),
+        drop_percent: 0,
     };
     let report = publish_load(stack.primary().ports().mqtt, &plan).await?;
     let probe: Probe = serde_json::from_value(browser.execute(PROBE_READ_JS, vec![]).await?)?;

@@ -22,12 +22,7 @@ async fn the_four_seed_sensors_publish_in_range_through_the_primary_then_the_sec
         .await
         .unwrap();
 
-    let ranges = [
-        ("temperature", 25.0, 40.0),
-        ("humidity", 30.0, 70.0),
-        ("voltage", 110.0, 240.0),
-        ("air_quality", 50.0, 150.0),
-    ];
+    let ranges: Vec<(&str, f64, f64)> = sensor_wire::SEED_TYPES.iter().map(|t| (t.name, t.min, t.max)).collect();
     let all_seen = |subscriber: &Subscriber, broker: &str| {
         let readings = subscriber.readings();
         let seen: BTreeSet<&str> = ranges

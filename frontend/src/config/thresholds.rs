@@ -1,6 +1,7 @@
 //! Alert thresholds per sensor type, as `config.json` gives them (`"thresholds": {"temperature": {...}}`), merged
 //! over the defaults for the four seed types, and the alert level a value has against them. Pure.
 
+use sensor_wire::{Limits, SEED_TYPES};
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use std::fmt;
@@ -68,30 +69,24 @@ impl Thresholds {
     }
 }
 
-const fn limits(
-    warn_above: Option<f64>,
-    crit_above: Option<f64>,
-    warn_below: Option<f64>,
-    crit_below: Option<f64>,
-) -> Thresholds {
-    Thresholds {
-        warn_above,
-        crit_above,
-        warn_below,
-        crit_below,
+impl From<Limits> for Thresholds {
+    fn from(l: Limits) -> Self {
+        Self {
+            warn_above: l.warn_above,
+            crit_above: l.crit_above,
+            warn_below: l.warn_below,
+            crit_below: l.crit_below,
+        }
     }
 }
 
-/// Defaults for the seed types, used where `config.json` names no thresholds for the type:
-/// temperature (°C) warn above 35, crit above 38; humidity (%) warn outside 20–70, crit outside 10–85;
-/// voltage (V) warn below 200 or above 250, crit below 180 or above 260;
-/// air quality (AQI) warn above 100 (unhealthy for sensitive groups), crit above 150 (unhealthy).
-pub const DEFAULT_THRESHOLDS: [(&str, Thresholds); 4] = [
-    ("temperature", limits(Some(35.0), Some(38.0), None, None)),
-    ("humidity", limits(Some(70.0), Some(85.0), Some(20.0), Some(10.0))),
-    ("voltage", limits(Some(250.0), Some(260.0), Some(200.0), Some(180.0))),
-    ("air_quality", limits(Some(100.0), Some(150.0), None, None)),
-];
+/// Defaults for the seed types (`sensor_wire::SEED_TYPES`), used where `config.json` names no thresholds for the
+/// type: temperature (°C) warn above 35, crit above 38; humidity (%) warn outside 20–70, crit outside 10–85;
+/// voltage (V) warn below 200 or above 250, crit below 180 or above 260; air quality (AQI) warn above 100
+/// (unhealthy for sensitive groups), crit above 150 (unhealthy).
+pub fn default_thresholds() -> impl Iterator<Item = (&'static str, Thresholds)> {
+    SEED_TYPES.iter().map(|t| (t.name, Thresholds::from(t.limits)))
+}
 
 /// `"thresholds"` as `config.json` gives them, in file order (a later repeat of a type wins). A list rather than a
 /// map type: a few entries, and it keeps the wasm smaller.
@@ -131,10 +126,8 @@ impl Default for ThresholdTable {
 
 impl ThresholdTable {
     pub fn with_overrides(overrides: ThresholdOverrides) -> Self {
-        let mut by_type: Vec<(String, Thresholds)> = DEFAULT_THRESHOLDS
-            .iter()
-            .map(|(name, t)| ((*name).to_owned(), *t))
-            .collect();
+        let mut by_type: Vec<(String, Thresholds)> =
+            default_thresholds().map(|(name, t)| (name.to_owned(), t)).collect();
         by_type.extend(overrides);
         Self { by_type }
     }
@@ -156,6 +149,20 @@ impl ThresholdTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const fn limits(
+        warn_above: Option<f64>,
+        crit_above: Option<f64>,
+        warn_below: Option<f64>,
+        crit_below: Option<f64>,
+    ) -> Thresholds {
+        Thresholds {
+            warn_above,
+            crit_above,
+            warn_below,
+            crit_below,
+        }
+    }
 
     #[test]
     fn a_value_beyond_a_crit_limit_is_crit_and_beyond_a_warn_limit_is_warn() {
@@ -185,7 +192,7 @@ mod tests {
 
     #[test]
     fn the_defaults_are_consistent_and_inverted_limits_are_not() {
-        assert!(DEFAULT_THRESHOLDS.iter().all(|(_, t)| t.is_consistent()));
+        assert!(default_thresholds().all(|(_, t)| t.is_consistent()));
         assert!(!limits(Some(40.0), Some(30.0), None, None).is_consistent());
         assert!(!limits(None, None, Some(10.0), Some(20.0)).is_consistent());
         assert!(!limits(Some(f64::NAN), None, None, None).is_consistent());

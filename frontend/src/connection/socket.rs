@@ -1,104 +1,108 @@
-//! Shell: one WebSocket (subprotocol `mqtt`) driven by its own task. Bytes go to it through a channel; what it
-//! receives, and how it ends, comes back to the broker loop as `Wake`s tagged with the socket's generation.
+//! Shell: one browser WebSocket (subprotocol `mqtt`, binary frames as `ArrayBuffer`s). What it receives, and how it
+//! ends, goes back to the broker loop as `Wake`s tagged with the socket's generation; bytes go out with one
+//! synchronous `send` of a byte array. Built on `web_sys::WebSocket` directly: gloo-net's stream wraps every outgoing
+//! message in a `Blob`, which Chromium sends asynchronously and slowly — at 5,000 QoS 1 readings a second the
+//! page's acknowledgements alone saturated the main thread that way.
 
 use super::Wake;
 use futures::channel::mpsc;
-use futures::future::{self, Either};
-use futures::{SinkExt, StreamExt};
-use gloo_net::websocket::{futures::WebSocket, Message, State};
-use leptos::task::spawn_local;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
 /// The WebSocket subprotocol of MQTT 3.1.1 over WebSockets.
 const SUBPROTOCOL: &str = "mqtt";
 
-/// The current WebSocket, driven by its own task: bytes go to it through `outgoing`; dropping `outgoing` ends the
-/// task, which closes the socket.
+/// The browser's callbacks of one socket; kept alive as long as the socket is ours.
+struct Handlers {
+    _open: Closure<dyn FnMut(Event)>,
+    _message: Closure<dyn FnMut(MessageEvent)>,
+    _close: Closure<dyn FnMut(CloseEvent)>,
+}
+
+/// The current WebSocket, if any. Replacing or closing it detaches its callbacks first, so a replaced socket's late
+/// events never reach the loop (and its generation tells stale ones apart anyway).
 #[derive(Default)]
 pub struct Socket {
     pub generation: u64,
-    outgoing: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    current: Option<(WebSocket, Handlers)>,
 }
 
 impl Socket {
+    /// Opens a new socket to `url`; its events come back through `wake` as `Opened`, `Bytes` and `Closed`.
     pub fn open(&mut self, url: &str, wake: &mpsc::UnboundedSender<Wake>) -> Result<(), String> {
         self.close();
         self.generation += 1;
-        let ws = WebSocket::open_with_protocol(url, SUBPROTOCOL).map_err(|e| format!("cannot open {url}: {e}"))?;
-        let (outgoing, to_send) = mpsc::unbounded();
-        self.outgoing = Some(outgoing);
-        spawn_local(drive(self.generation, ws, to_send, wake.clone()));
+        let generation = self.generation;
+        let ws =
+            WebSocket::new_with_str(url, SUBPROTOCOL).map_err(|e| format!("cannot open {url}: {}", text_of(&e)))?;
+        ws.set_binary_type(BinaryType::Arraybuffer);
+        let report = {
+            let wake = wake.clone();
+            move |w: Wake| {
+                let _ = wake.unbounded_send(w);
+            }
+        };
+        let handlers = Handlers {
+            _open: Closure::new({
+                let report = report.clone();
+                move |_: Event| report(Wake::Opened(generation))
+            }),
+            _message: Closure::new({
+                let report = report.clone();
+                move |e: MessageEvent| report(Wake::Bytes(generation, message_bytes(&e)))
+            }),
+            // An `error` event is always followed by `close`, which carries the code: report once, from there.
+            _close: Closure::new(move |e: CloseEvent| {
+                let why = match (e.code(), e.reason()) {
+                    (code, reason) if reason.is_empty() => format!("WebSocket closed (code {code})"),
+                    (code, reason) => format!("WebSocket closed (code {code}: {reason})"),
+                };
+                report(Wake::Closed(generation, why));
+            }),
+        };
+        ws.set_onopen(Some(handlers._open.as_ref().unchecked_ref()));
+        ws.set_onmessage(Some(handlers._message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(handlers._close.as_ref().unchecked_ref()));
+        self.current = Some((ws, handlers));
         Ok(())
     }
 
-    /// Queues bytes for the socket; `false` if there is no live socket task.
-    pub fn send(&self, bytes: Vec<u8>) -> bool {
-        self.outgoing.as_ref().is_some_and(|o| o.unbounded_send(bytes).is_ok())
+    /// Sends `bytes` as one binary message; `false` if there is no open socket to take them.
+    pub fn send(&self, bytes: &[u8]) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|(ws, _)| ws.send_with_u8_array(bytes).is_ok())
     }
 
+    /// Closes the socket, if any; nothing it does later is reported.
     pub fn close(&mut self) {
-        self.outgoing = None;
-    }
-}
-
-/// One WebSocket's life: reports `Opened` once it is open, forwards every message it receives, sends what the loop
-/// queues, and reports `Closed` when it fails. Ends, closing the socket, when the loop drops its sender.
-async fn drive(
-    generation: u64,
-    mut ws: WebSocket,
-    mut to_send: mpsc::UnboundedReceiver<Vec<u8>>,
-    wake: mpsc::UnboundedSender<Wake>,
-) {
-    let report = |w: Wake| wake.unbounded_send(w).is_ok();
-    // `poll_ready` also returns once a failed socket is closed; its error event may still be on its way.
-    let ready = future::poll_fn(|cx| ws.poll_ready_unpin(cx));
-    if let Either::Right(_) = future::select(ready, to_send.next()).await {
-        return;
-    }
-    if !matches!(ws.state(), State::Open) {
-        let why = match ws.next().await {
-            Some(Err(e)) => e.to_string(),
-            _ => "connection failed".to_owned(),
-        };
-        report(Wake::Closed(generation, why));
-        return;
-    }
-    if !report(Wake::Opened(generation)) {
-        return;
-    }
-    loop {
-        let step = match future::select(ws.next(), to_send.next()).await {
-            Either::Left((received, _)) => Ok(received),
-            Either::Right((outgoing, _)) => Err(outgoing),
-        };
-        let wake_with = match step {
-            Ok(Some(Ok(message))) => Wake::Bytes(generation, message_bytes(message)),
-            Ok(Some(Err(e))) => Wake::Closed(generation, e.to_string()),
-            Ok(None) => Wake::Closed(generation, "closed by the broker".to_owned()),
-            // Everything queued meanwhile (PUBACKs of a burst) goes in one WebSocket message: MQTT allows several
-            // packets per frame, and each message costs the browser a Blob.
-            Err(Some(mut bytes)) => {
-                while let Ok(more) = to_send.try_recv() {
-                    bytes.extend_from_slice(&more);
-                }
-                match ws.send(Message::Bytes(bytes)).await {
-                    Ok(()) => continue,
-                    Err(e) => Wake::Closed(generation, e.to_string()),
-                }
-            }
-            // The session let go of this socket.
-            Err(None) => return,
-        };
-        let last = matches!(wake_with, Wake::Closed(..));
-        if !report(wake_with) || last {
-            return;
+        if let Some((ws, _handlers)) = self.current.take() {
+            ws.set_onopen(None);
+            ws.set_onmessage(None);
+            ws.set_onclose(None);
+            let _ = ws.close();
         }
     }
 }
 
-/// MQTT over WebSockets is binary; text is handed on as bytes for the session to refuse as a malformed frame.
-fn message_bytes(message: Message) -> Vec<u8> {
-    match message {
-        Message::Bytes(bytes) => bytes,
-        Message::Text(text) => text.into_bytes(),
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.close();
     }
+}
+
+/// MQTT over WebSockets is binary; a text frame is handed on as its bytes for the session to refuse as malformed.
+fn message_bytes(e: &MessageEvent) -> Vec<u8> {
+    let data = e.data();
+    match data.dyn_ref::<js_sys::ArrayBuffer>() {
+        Some(buffer) => js_sys::Uint8Array::new(buffer).to_vec(),
+        None => data.as_string().map(String::into_bytes).unwrap_or_default(),
+    }
+}
+
+fn text_of(e: &wasm_bindgen::JsValue) -> String {
+    e.as_string()
+        .or_else(|| e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())))
+        .unwrap_or_else(|| "unknown error".to_owned())
 }

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::config::Level;
+use crate::session::SessionError;
 use sensor_wire::Presence;
 
 const PRIMARY: usize = 0;
@@ -227,7 +228,7 @@ fn broker_events_set_state_since_attempts_and_last_error() {
     let mut d = dashboard();
     let change = |phase, reason: Option<&str>, attempts| PhaseChange {
         phase,
-        reason: reason.map(Into::into),
+        reason: reason.map(SessionError::closed),
         attempts,
     };
     assert_eq!(d.broker(PRIMARY).map(|b| b.phase), Some(Phase::Connecting));
@@ -248,7 +249,7 @@ fn broker_events_set_state_since_attempts_and_last_error() {
     });
     let b = d.broker(PRIMARY).expect("broker").clone();
     assert_eq!((b.phase, b.since_ms, b.attempts), (Phase::Disconnected, Some(20), 2));
-    assert_eq!(b.last_error.as_deref(), Some("closed"));
+    assert_eq!(b.last_error.as_deref(), Some("connection closed: closed"));
     d.apply(Event::Broker {
         broker: 7,
         change: change(Phase::Connected, None, 0),
@@ -389,7 +390,7 @@ fn broker_outages_and_recoveries_go_to_the_timeline_once_each() {
         broker: SECONDARY,
         change: PhaseChange {
             phase,
-            reason: Some("refused".into()),
+            reason: Some(SessionError::closed("refused")),
             attempts,
         },
         at_ms: 10,

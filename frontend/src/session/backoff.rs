@@ -1,36 +1,20 @@
-//! Reconnect delays: exponential with a cap and jitter, so many open dashboards do not reconnect in step.
-//! Randomness comes from a seed the shell passes in; the same seed gives the same delays in tests.
+//! Reconnect delays of the browser's sessions: the system's one `sensor_wire::Backoff` with the dashboard's
+//! defaults, and the random numbers that spread it. Randomness comes from a seed the shell passes in; the same seed
+//! gives the same delays in tests.
 
-/// Exponential backoff: attempt `n` waits a random time in `[d/2, d]` where `d = min(base · 2ⁿ⁻¹, max)`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Backoff {
-    pub base_ms: u64,
-    pub max_ms: u64,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Self {
-            base_ms: DEFAULT_BASE_MS,
-            max_ms: DEFAULT_MAX_MS,
-        }
-    }
-}
+pub use sensor_wire::Backoff;
 
 /// First retry after 250–500 ms: a broker that restarts is back on the page quickly.
 pub const DEFAULT_BASE_MS: u64 = 500;
-/// Never wait more than 8 s, so a recovered broker shows as connected within about that.
-pub const DEFAULT_MAX_MS: u64 = 8_000;
+/// Never wait more than 4 s, so a page is subscribed again within about 4.5 s of a broker's return: well inside the
+/// 6 s a sensor lets a returning broker settle before it publishes there (`SETTLE_MS`, docs/failover.md).
+pub const DEFAULT_MAX_MS: u64 = 4_000;
 
-impl Backoff {
-    /// Delay before attempt `attempt` (1 = first retry), with `unit` a random number in `[0, 1)`.
-    pub fn delay_ms(&self, attempt: u32, unit: f64) -> u64 {
-        let doublings = attempt.saturating_sub(1).min(32);
-        let full = self.base_ms.saturating_mul(1u64 << doublings).min(self.max_ms);
-        let half = full / 2;
-        half + (half as f64 * unit.clamp(0.0, 1.0)) as u64
-    }
-}
+/// The dashboard's reconnect policy: the system's one `Backoff`, from `DEFAULT_BASE_MS` up to `DEFAULT_MAX_MS`.
+pub const DEFAULT_BACKOFF: Backoff = Backoff {
+    base_ms: DEFAULT_BASE_MS,
+    max_ms: DEFAULT_MAX_MS,
+};
 
 /// A small xorshift generator: enough to spread reconnects, not for anything secret.
 #[derive(Debug, Clone)]
@@ -64,33 +48,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn doubles_from_the_base_up_to_the_cap() {
-        let b = Backoff {
-            base_ms: 500,
-            max_ms: 8_000,
-        };
-        let top: Vec<u64> = (1..=7).map(|n| b.delay_ms(n, 1.0)).collect();
-        assert_eq!(top, [500, 1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
-        assert_eq!(b.delay_ms(u32::MAX, 1.0), 8_000);
-    }
-
-    #[test]
-    fn jitter_keeps_delays_between_half_and_full() {
-        let b = Backoff::default();
-        let mut j = Jitter::new(42);
-        for attempt in 1..20 {
-            let d = b.delay_ms(attempt, j.next_unit());
-            let full = b.delay_ms(attempt, 1.0);
-            assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d}");
-        }
-    }
-
-    #[test]
     fn different_seeds_spread_reconnects() {
-        let b = Backoff::default();
         let delays: std::collections::BTreeSet<u64> = (0..20)
-            .map(|seed| b.delay_ms(4, Jitter::new(seed).next_unit()))
+            .map(|seed| DEFAULT_BACKOFF.delay_ms(4, Jitter::new(seed).next_unit()))
             .collect();
         assert!(delays.len() > 10, "{delays:?}");
+    }
+
+    #[test]
+    fn jitter_stays_in_the_unit_interval() {
+        let mut j = Jitter::new(42);
+        assert!((0..10_000).map(|_| j.next_unit()).all(|u| (0.0..1.0).contains(&u)));
     }
 }

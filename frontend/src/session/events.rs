@@ -61,7 +61,7 @@ pub enum Action {
 pub struct PhaseChange {
     pub phase: Phase,
     /// Why the session failed, for `Disconnected`.
-    pub reason: Option<String>,
+    pub reason: Option<super::SessionError>,
     /// Failed attempts since the last successful connection.
     pub attempts: u32,
 }

@@ -1,6 +1,6 @@
 //! Settings of one browser MQTT session and their defaults: keepalive, deadlines, frame limit, backoff.
 
-use super::Backoff;
+use super::{Backoff, DEFAULT_BACKOFF};
 use sensor_wire::MAX_PACKET_BYTES;
 
 /// MQTT keepalive announced in CONNECT, seconds. The session pings after half of it without traffic.
@@ -16,7 +16,10 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = MAX_PACKET_BYTES;
 /// Settings of one session. `Default`-free on purpose: the client id must be unique per page.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionConfig {
+    /// Stable for the tab's life (reloads included), so a persistent session is picked up again.
     pub client_id: String,
+    /// `clean_session = false`: the broker keeps the subscription and queues readings while the page is away.
+    pub persistent: bool,
     pub username: Option<String>,
     pub password: Option<String>,
     pub keep_alive_s: u16,
@@ -30,13 +33,14 @@ impl SessionConfig {
     pub fn new(client_id: impl Into<String>) -> Self {
         Self {
             client_id: client_id.into(),
+            persistent: true,
             username: None,
             password: None,
             keep_alive_s: DEFAULT_KEEP_ALIVE_S,
             ping_timeout_ms: DEFAULT_PING_TIMEOUT_MS,
             connect_timeout_ms: DEFAULT_CONNECT_TIMEOUT_MS,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
-            backoff: Backoff::default(),
+            backoff: DEFAULT_BACKOFF,
         }
     }
 }

@@ -75,7 +75,7 @@ fn connected() -> Session {
 }
 
 #[test]
-fn connects_with_a_clean_session_then_subscribes_to_every_sensor_at_qos0() {
+fn connects_with_a_persistent_session_then_subscribes_to_every_sensor_at_qos1() {
     let mut s = Session::new(SessionConfig::new("dash-1"), 1);
     let out = s.start(T0);
     assert_eq!(phases(&out), [Phase::Connecting]);
@@ -86,7 +86,7 @@ fn connects_with_a_clean_session_then_subscribes_to_every_sensor_at_qos0() {
     let Ok(Some(Packet::Connect(c))) = mqttrs::decode_slice(&frames[0]) else {
         panic!("not CONNECT: {out:?}")
     };
-    assert!(c.clean_session);
+    assert!(!c.clean_session, "the broker must keep readings while the page is away");
     assert_eq!(
         (c.client_id, c.keep_alive, c.protocol),
         ("dash-1", DEFAULT_KEEP_ALIVE_S, Protocol::MQTT311)
@@ -98,7 +98,7 @@ fn connects_with_a_clean_session_then_subscribes_to_every_sensor_at_qos0() {
         panic!("not SUBSCRIBE: {out:?}")
     };
     assert_eq!(sub.topics[0].topic_path, SUBSCRIBE_FILTER);
-    assert_eq!(sub.topics[0].qos, QoS::AtMostOnce);
+    assert_eq!(sub.topics[0].qos, QoS::AtLeastOnce);
     assert_eq!(s.phase(), Phase::Connecting);
 
     let out = s.handle(
@@ -192,7 +192,7 @@ fn takes_a_broker_that_does_not_answer_a_ping_as_hung_and_reconnects() {
     let out = s.handle(ping_at + DEFAULT_PING_TIMEOUT_MS, Input::Tick);
     assert_eq!(out[0], Action::Close);
     assert_eq!(phases(&out), [Phase::Disconnected]);
-    let reopen = ping_at + DEFAULT_PING_TIMEOUT_MS + Backoff::default().base_ms;
+    let reopen = ping_at + DEFAULT_PING_TIMEOUT_MS + DEFAULT_BACKOFF.base_ms;
     assert_eq!(s.handle(reopen, Input::Tick), [Action::Open]);
 }
 
@@ -207,8 +207,15 @@ fn closes_and_backs_off_when_the_broker_refuses_the_connection() {
         panic!("{out:?}")
     };
     assert_eq!((change.phase, change.attempts), (Phase::Disconnected, 1));
-    assert!(change.reason.as_deref().is_some_and(|r| r.contains("NotAuthorized")));
-    let base = Backoff::default().base_ms;
+    assert_eq!(
+        change.reason,
+        Some(SessionError::Refused(ConnectReturnCode::NotAuthorized))
+    );
+    assert!(change
+        .reason
+        .as_ref()
+        .is_some_and(|r| r.to_string().contains("NotAuthorized")));
+    let base = DEFAULT_BACKOFF.base_ms;
     assert!(
         s.handle(T0 + base / 2 - 1, Input::Tick).is_empty(),
         "retried before the backoff"
@@ -232,9 +239,9 @@ fn reconnect_delays_grow_to_the_cap_and_reset_after_a_success() {
         }
         waits.push(now - start);
     }
-    assert!(waits[0] <= Backoff::default().base_ms + 50);
+    assert!(waits[0] <= DEFAULT_BACKOFF.base_ms + 50);
     assert!(waits.windows(2).take(4).all(|w| w[1] + 50 >= w[0]), "{waits:?}");
-    assert!(waits.iter().all(|w| *w <= Backoff::default().max_ms + 50), "{waits:?}");
+    assert!(waits.iter().all(|w| *w <= DEFAULT_BACKOFF.max_ms + 50), "{waits:?}");
     s.handle(now, Input::Opened);
     s.handle(now, Input::Bytes(&connack(ConnectReturnCode::Accepted)));
     let out = s.handle(
@@ -358,4 +365,84 @@ fn pings_on_received_traffic_when_idle_so_throttled_timers_do_not_matter() {
     let out = s.handle(T0 + idle, Input::Bytes(&qos0));
     assert_eq!(sent(&out), [bytes(&Packet::Pingreq)]);
     assert_eq!(deliveries(&out).len(), 1);
+}
+
+#[test]
+fn every_reconnect_resumes_the_same_persistent_session() {
+    let mut s = connected();
+    let out = s.handle(T0 + 100, Input::Closed("network changed"));
+    assert_eq!(phases(&out), [Phase::Disconnected]);
+    let mut now = T0 + 100;
+    while s.handle(now, Input::Tick) != [Action::Open] {
+        now += 50;
+    }
+    let out = s.handle(now, Input::Opened);
+    let frames = sent(&out);
+    let Ok(Some(Packet::Connect(c))) = mqttrs::decode_slice(&frames[0]) else {
+        panic!("not CONNECT: {out:?}")
+    };
+    assert_eq!((c.client_id, c.clean_session), ("dash-test", false));
+}
+
+#[test]
+fn failures_are_typed_and_read_as_sentences() {
+    let mut s = connected();
+    let out = s.handle(T0 + 5, Input::Bytes(&[0x10, 0x00]));
+    let Some(Action::Phase(change)) = out.iter().find(|a| matches!(a, Action::Phase(_))) else {
+        panic!("{out:?}")
+    };
+    assert!(matches!(
+        change.reason,
+        Some(SessionError::Frame(FrameError::NotFromBroker(1)))
+    ));
+    let long = "é".repeat(500);
+    let closed = SessionError::closed(&long).to_string();
+    assert!(
+        closed.starts_with("connection closed: é") && closed.chars().count() < 200,
+        "{closed}"
+    );
+}
+
+/// A valid reading's payload.
+const READING: &[u8] = br#"{"sensor":"temperature","value":1,"broker_used":"b"}"#;
+
+#[test]
+fn traffic_from_the_broker_keeps_a_late_pingresp_from_failing_the_session() {
+    let mut s = connected();
+    let ping_at = T0 + u64::from(DEFAULT_KEEP_ALIVE_S) * 500;
+    let out = s.handle(ping_at, Input::Tick);
+    assert_eq!(sent(&out).len(), 1, "PINGREQ sent");
+    // Readings keep arriving (a backlog the PINGRESP is queued behind) past the original deadline.
+    let reading = publish("sensor/temperature", READING, QosPid::AtMostOnce, false);
+    let mut now = ping_at;
+    for _ in 0..10 {
+        now += DEFAULT_PING_TIMEOUT_MS / 2;
+        s.handle(now, Input::Bytes(&reading));
+        assert!(!s.handle(now, Input::Tick).contains(&Action::Close), "failed at {now}");
+    }
+    assert_eq!(s.phase(), Phase::Connected);
+    // Silence for the whole deadline, though, is a hung broker.
+    let out = s.handle(now + DEFAULT_PING_TIMEOUT_MS, Input::Tick);
+    assert_eq!(out[0], Action::Close);
+}
+
+#[test]
+fn queued_readings_before_the_suback_keep_the_handshake_alive() {
+    let mut s = Session::new(SessionConfig::new("dash-q"), 1);
+    s.start(T0);
+    s.handle(T0, Input::Opened);
+    s.handle(T0, Input::Bytes(&connack(ConnectReturnCode::Accepted)));
+    let queued = publish("sensor/temperature", READING, QosPid::AtLeastOnce(pid(9)), false);
+    let mut now = T0;
+    for _ in 0..10 {
+        now += DEFAULT_CONNECT_TIMEOUT_MS / 2;
+        let out = s.handle(now, Input::Bytes(&queued));
+        assert!(out.iter().any(|a| matches!(a, Action::Deliver(_))));
+        assert!(!s.handle(now, Input::Tick).contains(&Action::Close), "failed at {now}");
+    }
+    let out = s.handle(
+        now,
+        Input::Bytes(&suback(SubscribeReturnCodes::Success(QoS::AtLeastOnce))),
+    );
+    assert_eq!(phases(&out), [Phase::Connected]);
 }

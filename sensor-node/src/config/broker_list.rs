@@ -46,11 +46,7 @@ const MAX_HOST_LEN: usize = 253;
 const MAX_LABEL_LEN: usize = 63;
 
 fn quoted(s: &str) -> String {
-    let mut q: String = s.chars().take(QUOTED_CHARS).collect();
-    if q.len() < s.len() {
-        q.push('…');
-    }
-    q
+    sensor_wire::clip(s, QUOTED_CHARS).into_owned()
 }
 
 fn address(b: &Broker) -> String {

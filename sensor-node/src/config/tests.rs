@@ -42,15 +42,11 @@ fn the_default_outbox_holds_at_least_an_hour_at_the_default_interval() {
 
 #[test]
 fn each_seed_type_gets_its_range_and_unit() {
-    for (t, min, max, unit) in [
-        ("humidity", 30.0, 70.0, "%"),
-        ("voltage", 110.0, 240.0, "V"),
-        ("air_quality", 50.0, 150.0, "AQI"),
-    ] {
-        let c = parse_with(&[("SENSOR_TYPE", t)]).unwrap();
+    for t in sensor_wire::SEED_TYPES {
+        let c = parse_with(&[("SENSOR_TYPE", t.name)]).unwrap();
         assert_eq!(
             (c.range.min, c.range.max, c.range.decimals, c.unit),
-            (min, max, 0, Some(unit))
+            (t.min, t.max, t.decimals, Some(t.unit))
         );
     }
 }
@@ -379,4 +375,25 @@ fn variables_lists_everything_parse_reads() {
     let mut listed: Vec<String> = VARIABLES.iter().map(|v| v.to_string()).collect();
     listed.sort();
     assert_eq!(read, listed);
+}
+
+#[test]
+fn settle_and_replay_window_default_may_be_zero_and_name_themselves_when_bad() {
+    let c = parse_with(&[("SENSOR_TYPE", "humidity")]).unwrap();
+    assert_eq!(
+        (c.failover.settle, c.replay_window),
+        (failover::DEFAULT_SETTLE, crate::outbox::DEFAULT_REPLAY_WINDOW)
+    );
+    let c = parse_with(&[
+        ("SENSOR_TYPE", "humidity"),
+        ("SETTLE_MS", "0"),
+        ("REPLAY_WINDOW_MS", "0"),
+    ])
+    .unwrap();
+    assert_eq!((c.failover.settle, c.replay_window), (Duration::ZERO, Duration::ZERO));
+    for var in ["SETTLE_MS", "REPLAY_WINDOW_MS"] {
+        let e = parse_with(&[("SENSOR_TYPE", "humidity"), (var, "-1")]).unwrap_err();
+        assert_eq!(err_var(e.clone()), var);
+        assert!(e.to_string().contains("from 0 to"), "{e}");
+    }
 }

@@ -204,24 +204,110 @@ fn probes_the_primary_periodically_while_on_a_secondary() {
     assert_eq!(p.on(Event::Tick, second, 0.5), Decision::ProbePrimary);
 }
 
+/// Probes the primary, every probe succeeding, until the policy fails back; returns when the first probe succeeded
+/// and when the policy switched.
+fn probe_until_failback(p: &mut Policy) -> (Instant, Instant) {
+    let mut first_success = None;
+    for _ in 0..100 {
+        let at = p.next_deadline().expect("a probe is scheduled");
+        assert_eq!(p.on(Event::Tick, at, 0.5), Decision::ProbePrimary);
+        first_success.get_or_insert(at + MS);
+        match p.on(Event::ProbeSucceeded, at + MS, 0.5) {
+            Decision::SwitchTo(PRIMARY) => return (first_success.unwrap_or(at), at + MS),
+            Decision::Stay => assert_eq!(p.connected_to(), Some(1), "stays on the secondary meanwhile"),
+            other => panic!("{other:?}"),
+        }
+    }
+    panic!("never failed back")
+}
+
 #[test]
-fn fails_back_to_the_primary_when_the_probe_succeeds() {
+fn fails_back_once_the_primary_has_answered_probes_for_the_settle_time() {
+    let (mut p, _) = on_secondary();
+    let (first, switched) = probe_until_failback(&mut p);
+    let waited = switched - first;
+    assert!(
+        waited >= DEFAULT_SETTLE && waited <= DEFAULT_SETTLE + DEFAULT_PROBE_INTERVAL * 5 / 4,
+        "{waited:?}"
+    );
+    assert_eq!(p.on(Event::Connected, switched + MS, 0.5), Decision::Stay);
+    assert_eq!(p.connected_to(), Some(PRIMARY));
+    assert!(p.may_publish(), "settled by the probes: no second wait");
+    assert_eq!(p.next_deadline(), None);
+}
+
+#[test]
+fn a_failed_probe_starts_the_settle_time_again() {
     let (mut p, _) = on_secondary();
     let at = p.next_deadline().unwrap();
-    assert_eq!(p.on(Event::Tick, at, 0.5), Decision::ProbePrimary);
-    assert_eq!(p.on(Event::ProbeSucceeded, at + MS, 0.5), Decision::SwitchTo(PRIMARY));
-    assert_eq!(p.on(Event::Connected, at + 2 * MS, 0.5), Decision::Stay);
-    assert_eq!(p.connected_to(), Some(PRIMARY));
-    assert_eq!(p.next_deadline(), None);
+    p.on(Event::Tick, at, 0.5);
+    assert_eq!(p.on(Event::ProbeSucceeded, at, 0.5), Decision::Stay);
+    let at = p.next_deadline().unwrap();
+    p.on(Event::Tick, at, 0.5);
+    assert_eq!(p.on(Event::ProbeFailed, at, 0.5), Decision::Stay);
+    let (first, switched) = probe_until_failback(&mut p);
+    assert!(first > at && switched - first >= DEFAULT_SETTLE);
 }
 
 #[test]
 fn a_failed_failback_returns_to_the_secondary_at_once() {
     let (mut p, _) = on_secondary();
-    let at = p.next_deadline().unwrap();
-    p.on(Event::Tick, at, 0.5);
-    p.on(Event::ProbeSucceeded, at, 0.5);
-    assert_eq!(p.on(Event::ConnectFailed, at + MS, 0.5), Decision::SwitchTo(1));
+    let (_, switched) = probe_until_failback(&mut p);
+    assert_eq!(p.on(Event::ConnectFailed, switched + MS, 0.5), Decision::SwitchTo(1));
+    assert_eq!(p.on(Event::Connected, switched + 2 * MS, 0.5), Decision::Stay);
+    assert!(p.may_publish(), "the secondary never failed");
+}
+
+#[test]
+fn publishes_to_a_healthy_secondary_at_once_after_a_failover() {
+    let (mut p, t0) = two_brokers();
+    p.on(Event::Connected, t0, 0.5);
+    assert!(p.may_publish());
+    assert_eq!(
+        p.on(Event::ConnectionLost, t0 + Duration::from_secs(60), 0.5),
+        Decision::SwitchTo(1)
+    );
+    assert!(!p.may_publish(), "not connected yet");
+    p.on(Event::Connected, t0 + Duration::from_secs(60) + MS, 0.5);
+    assert!(p.may_publish());
+}
+
+#[test]
+fn a_broker_that_came_back_gets_readings_only_after_the_settle_time() {
+    // Both brokers fail, the policy backs off, then the primary answers again.
+    let (mut p, t0) = two_brokers();
+    p.on(Event::ConnectFailed, t0, 0.5);
+    let Decision::Retry { after, .. } = p.on(Event::ConnectFailed, t0, 0.5) else {
+        panic!("backs off")
+    };
+    assert_eq!(p.on(Event::Tick, t0 + after, 0.5), Decision::SwitchTo(PRIMARY));
+    let up = t0 + after + MS;
+    assert_eq!(p.on(Event::Connected, up, 0.5), Decision::Stay);
+    assert_eq!(p.connected_to(), Some(PRIMARY));
+    assert!(!p.may_publish(), "readings wait while the broker settles");
+    assert_eq!(p.next_deadline(), Some(up + DEFAULT_SETTLE));
+    p.on(Event::Tick, up + DEFAULT_SETTLE - MS, 0.5);
+    assert!(!p.may_publish());
+    p.on(Event::Tick, up + DEFAULT_SETTLE, 0.5);
+    assert!(p.may_publish());
+    assert_eq!(p.next_deadline(), None, "nothing left to wait for on the primary");
+}
+
+#[test]
+fn a_settle_time_of_zero_publishes_at_once() {
+    let settings = Settings {
+        settle: Duration::ZERO,
+        ..Settings::default()
+    };
+    let t0 = Instant::now();
+    let (mut p, _) = Policy::start(settings, 1, t0);
+    let Decision::Retry { after, .. } = p.on(Event::ConnectFailed, t0, 0.5) else {
+        panic!("backs off")
+    };
+    p.on(Event::Tick, t0 + after, 0.5);
+    p.on(Event::Connected, t0 + after, 0.5);
+    p.on(Event::Tick, t0 + after, 0.5);
+    assert!(p.may_publish());
 }
 
 #[test]

@@ -3,8 +3,11 @@
 //! times, end-to-end latency and JS heap, every 10 s and overall. It reports; it does not pass or fail.
 //!
 //! ```text
-//! cargo run --release -p e2e --bin load_bench -- [RATE=5000] [SENSORS=500] [SECONDS=600] [WARMUP=60]
+//! cargo run --release -p e2e --bin load_bench -- [RATE=5000] [SENSORS=500] [SECONDS=600] [WARMUP=60] [DROP=0]
 //! ```
+//! `DROP` percent of the readings (of every sensor but `load_000`) are numbered but never published, as on a lossy
+//! link: the page then tracks gaps in every sensor's `seq`. Memory is printed both ways: the JS heap
+//! (`performance.memory`) and the wasm linear memory (`wasmBindings.wasm_memory_bytes()`).
 //! Latency: sensor `load_000`'s value is its publish time (ms since the epoch); the page samples it every 100 ms,
 //! so figures include up to one publish interval of the reading's own age. Needs the release dist (see README).
 
@@ -26,6 +29,7 @@ setInterval(() => {
 const COLLECT_JS: &str = r#"
 return { frames: window.__frames.splice(0), lat: window.__lat.splice(0),
          heap: performance.memory ? performance.memory.usedJSHeapSize : 0,
+         wasm: window.wasmBindings && window.wasmBindings.wasm_memory_bytes ? window.wasmBindings.wasm_memory_bytes() : 0,
          cards: document.querySelectorAll('[data-sensor]').length,
          dom: document.getElementsByTagName('*').length };
 "#;
@@ -43,6 +47,7 @@ struct Args {
     sensors: usize,
     seconds: u64,
     warmup: u64,
+    drop_percent: u8,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -55,6 +60,10 @@ fn args() -> anyhow::Result<Args> {
         sensors: next(500)? as usize,
         seconds: next(600)?,
         warmup: next(60)?,
+        drop_percent: u8::try_from(next(0)?)
+            .ok()
+            .filter(|p| *p < 100)
+            .context("DROP is a percentage from 0 to 99")?,
     })
 }
 
@@ -88,12 +97,16 @@ async fn main() -> anyhow::Result<()> {
         sensors: args.sensors,
         duration: Duration::from_secs(args.seconds),
         broker: "broker-primary".to_owned(),
+        drop_percent: args.drop_percent,
     };
     let generator = tokio::spawn(async move { publish_load(port, &plan).await });
-    println!("| t (s) | frames | frame p50 (ms) | p95 | p99 | max | latency p50 (ms) | p95 | heap (MB) | cards | DOM nodes |");
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| t (s) | frames | frame p50 (ms) | p95 | p99 | max | latency p50 (ms) | p95 | JS heap (MB) | wasm (MB) \
+         | cards | DOM nodes |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let start = Instant::now();
-    let (mut all_frames, mut all_lat, mut heaps) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut all_frames, mut all_lat, mut heaps, mut wasms) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     // One row per reporting period; the page's probe buffers in between.
     let mut report_every = tokio::time::interval_at((start + REPORT_EVERY).into(), REPORT_EVERY);
     while !generator.is_finished() {
@@ -101,9 +114,10 @@ async fn main() -> anyhow::Result<()> {
         let v = browser.execute(COLLECT_JS, vec![]).await?;
         let (mut frames, mut lat) = (numbers(&v, "frames"), numbers(&v, "lat"));
         let heap = v["heap"].as_f64().unwrap_or(0.0) / 1e6;
+        let wasm = v["wasm"].as_f64().unwrap_or(0.0) / 1e6;
         let t = start.elapsed().as_secs();
         println!(
-            "| {t} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {heap:.1} | {} | {} |",
+            "| {t} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {heap:.1} | {wasm:.1} | {} | {} |",
             frames.len(),
             percentile(&mut frames, 0.5),
             percentile(&mut frames, 0.95),
@@ -118,6 +132,7 @@ async fn main() -> anyhow::Result<()> {
             all_frames.extend(frames);
             all_lat.extend(lat);
             heaps.push(heap);
+            wasms.push(wasm);
         }
     }
     let report = generator.await??;
@@ -165,13 +180,25 @@ async fn main() -> anyhow::Result<()> {
         );
     }
 
-    let heap_min = heaps.iter().copied().fold(f64::INFINITY, f64::min);
-    let heap_max = heaps.iter().copied().fold(0.0, f64::max);
+    let range = |v: &[f64]| {
+        let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = v.iter().copied().fold(0.0, f64::max);
+        (min, max)
+    };
+    let (heap_min, heap_max) = range(&heaps);
+    let (wasm_min, wasm_max) = range(&wasms);
+    let together = heaps.iter().zip(&wasms).map(|(h, w)| h + w).fold(0.0, f64::max);
     println!();
-    println!("| rate (msg/s) | sensors | duration (s) | frame p50 / p95 / p99 (ms) | latency p50 / p95 (ms) | JS heap after warm-up (MB) | all cards current 1 s after the last publish |");
-    println!("|---|---|---|---|---|---|---|");
     println!(
-        "| {:.0} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.0} / {:.0} | {heap_min:.1}–{heap_max:.1} | {} |",
+        "| offered (msg/s) | published (msg/s) | sensors | duration (s) | frame p50 / p95 / p99 (ms) \
+         | latency p50 / p95 (ms) | JS heap after warm-up (MB) | wasm memory (MB) | heap + wasm, max (MB) \
+         | all cards current 1 s after the last publish |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {:.0} | {:.0} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.0} / {:.0} | {heap_min:.1}–{heap_max:.1} \
+         | {wasm_min:.1}–{wasm_max:.1} | {together:.1} | {} |",
+        report.offered_rate(),
         report.rate(),
         args.sensors,
         report.took.as_secs_f64(),

@@ -114,6 +114,7 @@ async fn run() -> anyhow::Result<()> {
             None
         },
         dashboard_settings: Default::default(),
+        dashboard_urls: [None, None],
     };
     // Signals first: Ctrl-C during start-up must still drop (and so kill) whatever was started.
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

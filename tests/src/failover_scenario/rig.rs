@@ -1,21 +1,24 @@
-//! `Rig`: the processes one failover scenario runs on — a `Stack` of two brokers, a `Gate` and a `Subscriber` per
-//! broker, the sensor processes behind the gates — and the steps scripts are made of: inject a fault, hold it,
-//! bring a broker back (gate closed until our subscriber is resubscribed), wait for readings. Every wait polls with a
-//! deadline and gives up at once if a sensor process has exited.
+//! `Rig`: the processes one failover scenario runs on — a `Stack` of two brokers and nginx with the dashboard, the
+//! dashboard open in headless Chromium, a persistent `Subscriber` per broker, the sensor processes connected straight
+//! to the brokers — and the steps scripts are made of: inject a fault, hold it, bring a broker back, wait for
+//! readings. Nothing stands between a sensor and a broker, and nothing holds a returning broker back: the races a
+//! real deployment has, this rig has. Every wait polls with a deadline and gives up at once if a sensor process has
+//! exited.
 
-use super::{Outcome, Scenario, SensorEnd, StopSummary, INTERVAL};
+use super::{Outcome, PageCount, Scenario, SensorEnd, StopSummary};
+use crate::dashboard_page::{wait_brokers_connected, DashboardView};
 use crate::delivery_audit::Delivery;
-use crate::gate::Gate;
 use crate::sensor::{Sensor, SensorSpec};
 use crate::wait::GIVE_UP;
-use crate::{Stack, StackConfig, Subscriber, BROKER_NAMES};
+use crate::{Browser, Stack, StackConfig, Subscriber, BROKER_NAMES};
 use anyhow::Context;
 use sensor_wire::{Message, Presence, Status, SUBSCRIBE_FILTER};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Deadline for any step that should take a few seconds at most.
-const STEP_TIMEOUT: Duration = Duration::from_secs(20);
+/// Deadline for any step that should take a few seconds at most (a failback takes the sensors' settle time, 6 s,
+/// plus a probe interval).
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Readings through the primary before the first fault.
 const WARM_UP_READINGS: usize = 5;
 /// Readings through the final broker after the last event before the sensors are stopped.
@@ -23,12 +26,12 @@ const SETTLE_READINGS: usize = 5;
 /// How long a sensor may take to exit after SIGTERM (docker's grace period).
 const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 /// Bound on waiting for the last deliveries after the sensors exited; the audit judges what arrived by then.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub(super) struct Rig {
-    // Dropped in this order: sensors, gates, subscribers, then the stack (brokers, temp dir).
+    // Dropped in this order: sensors, browser, subscribers, then the stack (brokers, nginx, temp dir).
     sensors: Vec<Sensor>,
-    gates: [Gate; 2],
+    browser: Browser,
     subscribers: [Subscriber; 2],
     stack: Stack,
     faults: Vec<Instant>,
@@ -43,25 +46,30 @@ struct Received {
 }
 
 impl Rig {
-    /// Brokers, a subscriber on each (subscribed before any sensor runs, so nothing retained is replayed), gates,
-    /// then the sensors; returns once each has delivered a few readings through the primary.
-    pub(super) async fn start(sensor_types: &[&str]) -> anyhow::Result<Rig> {
-        let mut stack = Stack::start(StackConfig::brokers_only()?).await?;
-        let primary = Subscriber::connect("primary", stack.primary().ports().mqtt, SUBSCRIBE_FILTER).await?;
-        let secondary = Subscriber::connect("secondary", stack.secondary().ports().mqtt, SUBSCRIBE_FILTER).await?;
-        let gates = [
-            Gate::start(stack.primary().ports().mqtt).await?,
-            Gate::start(stack.secondary().ports().mqtt).await?,
-        ];
-        let list: Vec<(&str, String)> = BROKER_NAMES.iter().copied().zip(gates.iter().map(Gate::addr)).collect();
+    /// Brokers and nginx, a persistent subscriber on each broker, the dashboard open until it is subscribed on both,
+    /// then the sensors — so every reading they sample is one the page must show. Returns once each sensor has
+    /// delivered a few readings through the primary.
+    pub(super) async fn start(sensor_types: &[&str], interval: Duration) -> anyhow::Result<Rig> {
+        let mut stack = Stack::start(StackConfig::with_dashboard()?).await?;
+        let primary = Subscriber::connect_persistent("primary", stack.primary().ports().mqtt, SUBSCRIBE_FILTER).await?;
+        let secondary =
+            Subscriber::connect_persistent("secondary", stack.secondary().ports().mqtt, SUBSCRIBE_FILTER).await?;
+        let browser = Browser::launch(stack.dir()).await?;
+        let url = stack.dashboard_url().context("the stack serves the dashboard")?;
+        browser.goto(&url).await?;
+        wait_brokers_connected(&browser, STEP_TIMEOUT)
+            .await
+            .context("the dashboard connecting to both brokers")?;
+        let list = stack.broker_list();
+        let list: Vec<(&str, String)> = list.iter().map(|(n, a)| (n.as_str(), a.clone())).collect();
         let started = Instant::now();
         let mut sensors = Vec::new();
         for t in sensor_types {
-            sensors.push(Sensor::start(&SensorSpec::new(t, INTERVAL), &list, stack.dir())?);
+            sensors.push(Sensor::start(&SensorSpec::new(t, interval), &list, stack.dir())?);
         }
         let mut rig = Rig {
             sensors,
-            gates,
+            browser,
             subscribers: [primary, secondary],
             stack,
             faults: Vec::new(),
@@ -127,44 +135,33 @@ impl Rig {
         Ok(at)
     }
 
-    /// Restarts the (killed) brokers `which` behind closed gates, waits until our subscribers are subscribed on
-    /// them again, then opens the gates; returns (and records) that moment. See the module doc of
-    /// `failover_scenario` for why.
+    /// Restarts the (killed) brokers `which`; returns (and records) when all of them answer MQTT again.
     pub(super) async fn bring_back(&mut self, which: &[usize]) -> anyhow::Result<Instant> {
-        for &i in which {
-            self.gates[i].close();
-        }
-        let since = Instant::now();
         for &i in which {
             self.stack.brokers()[i].restart().await?;
         }
-        self.reopen(which, since).await
+        Ok(self.back())
     }
 
-    /// SIGCONTs the (stopped) broker `i` behind its closed gate, as `bring_back`.
-    pub(super) async fn resume(&mut self, i: usize) -> anyhow::Result<Instant> {
-        self.gates[i].close();
-        let since = Instant::now();
+    /// SIGCONTs the (stopped) broker `i`; returns (and records) when.
+    pub(super) fn resume(&mut self, i: usize) -> anyhow::Result<Instant> {
         self.stack.brokers()[i].cont()?;
-        self.reopen(&[i], since).await
+        Ok(self.back())
     }
 
-    async fn reopen(&mut self, which: &[usize], since: Instant) -> anyhow::Result<Instant> {
-        for &i in which {
-            let sub = &self.subscribers[i];
-            let what = format!("our subscriber to resubscribe on {}", BROKER_NAMES[i]);
-            crate::wait_for(&what, STEP_TIMEOUT, || {
-                let ready = sub.subscribed_since(since);
-                async move { Ok(ready.then_some(())) }
-            })
-            .await?;
-        }
-        for &i in which {
-            self.gates[i].open();
-        }
+    /// `docker restart`: SIGTERM broker `i` (recorded as the fault), wait for it to exit, start it again (recorded
+    /// as the return once it answers).
+    pub(super) async fn restart_gracefully(&mut self, i: usize) -> anyhow::Result<Instant> {
+        self.faults.push(Instant::now());
+        self.stack.brokers()[i].terminate().await?;
+        self.stack.brokers()[i].start_again().await?;
+        Ok(self.back())
+    }
+
+    fn back(&mut self) -> Instant {
         let at = Instant::now();
         self.backs.push(at);
-        Ok(at)
+        at
     }
 
     /// Lets the sensors settle on the broker they must end on, then stops them with SIGTERM and waits for them
@@ -194,9 +191,11 @@ impl Rig {
         Ok(ends)
     }
 
-    /// Waits for the last deliveries of the stopped sensors, then returns everything recorded.
+    /// Waits for the last deliveries of the stopped sensors to reach the subscribers and the page, then returns
+    /// everything recorded, the page's counts included.
     pub(super) async fn outcome(self, scenario: Scenario, ends: Vec<SensorEnd>) -> Outcome {
         self.drain(&ends).await;
+        let page = self.page_counts(&ends).await;
         let r = self.received();
         Outcome {
             scenario,
@@ -206,6 +205,7 @@ impl Rig {
             faults: self.faults.clone(),
             backs: self.backs.clone(),
             sensors: ends,
+            page,
             logs: self.logs(),
         }
     }
@@ -229,7 +229,7 @@ impl Rig {
                         .collect();
                     seqs.sort_unstable();
                     seqs.dedup();
-                    seqs.len() as u64 >= sum.sampled - sum.unsent
+                    seqs.len() as u64 >= sum.delivered()
                 });
                 offline && flushed
             });
@@ -238,7 +238,41 @@ impl Rig {
         .await;
     }
 
-    /// Every log: brokers and sensors.
+    /// The page's counts per sensor, once every card shows as many readings as its sensor delivered (or after
+    /// `DRAIN_TIMEOUT`, when the counts are whatever the page shows then; judging them is the caller's).
+    async fn page_counts(&self, ends: &[SensorEnd]) -> Result<Vec<PageCount>, String> {
+        let complete = |view: &DashboardView| {
+            ends.iter().all(|end| {
+                let card = view.card(&end.sensor_type);
+                let shown = card.and_then(|c| c.count("readings"));
+                end.summary.is_some_and(|s| shown == Some(s.delivered()))
+            })
+        };
+        let _ = DashboardView::wait_until(&self.browser, "every reading on the page", DRAIN_TIMEOUT, |v| {
+            complete(v).then_some(())
+        })
+        .await;
+        let view = DashboardView::read(&self.browser).await.map_err(|e| format!("{e:#}"))?;
+        if let Some(panic) = &view.panic {
+            return Err(format!("the page panicked: {panic}"));
+        }
+        Ok(ends
+            .iter()
+            .map(|end| {
+                let card = view.card(&end.sensor_type);
+                let count = |name| card.and_then(|c| c.count(name));
+                PageCount {
+                    sensor: end.sensor_type.clone(),
+                    readings: count("readings"),
+                    lost: count("lost"),
+                    duplicates: count("duplicates"),
+                    broker: card.and_then(|c| c.broker.clone()),
+                }
+            })
+            .collect())
+    }
+
+    /// Every log: brokers, nginx and sensors.
     pub(super) fn logs(&self) -> String {
         let mut out = self.stack.logs();
         for s in &self.sensors {

@@ -1,0 +1,27 @@
+//! The page's parts, one public component per file, named after it. Each reads `DashboardContext`; none writes the
+//! model (cards only set which sensor is selected). Text and attributes are reactive `view!` values, lists are keyed
+//! `<For/>`; only the two charts set inner HTML, from `view::chart`'s escaping builder.
+
+mod alert_announcer;
+mod broker_bar;
+mod broker_panel;
+mod event_timeline;
+mod history_chart;
+mod rejected_count;
+mod sensor_card;
+mod sensor_detail;
+mod sensor_facts;
+mod sensor_grid;
+mod sparkline;
+
+pub use alert_announcer::AlertAnnouncer;
+pub use broker_bar::BrokerBar;
+pub use broker_panel::BrokerPanel;
+pub use event_timeline::EventTimeline;
+pub use history_chart::HistoryChart;
+pub use rejected_count::RejectedCount;
+pub use sensor_card::SensorCard;
+pub use sensor_detail::SensorDetail;
+pub use sensor_facts::SensorFacts;
+pub use sensor_grid::SensorGrid;
+pub use sparkline::Sparkline;
