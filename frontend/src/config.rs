@@ -6,7 +6,7 @@
 //! ```json
 //! {"brokers": [{"name": "broker-primary", "url": "ws://HOST:9001"},
 //!              {"name": "broker-secondary", "url": "ws://HOST:9002"}],
-//!  "thresholds": {"temperature": {"warn_above": 35, "crit_above": 38}},
+//!  "thresholds": {"temperature": {"warn_above": 35, "crit_above": 38, "for_seconds": 30, "clear_margin": 1}},
 //!  "history_minutes": 10}
 //! ```
 
@@ -14,7 +14,9 @@
 pub mod load;
 mod thresholds;
 
-pub use thresholds::{default_thresholds, Level, ThresholdOverrides, ThresholdTable, Thresholds};
+pub use thresholds::{
+    default_thresholds, Level, ThresholdOverrides, ThresholdProblem, ThresholdTable, Thresholds, MAX_FOR_SECONDS,
+};
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -59,7 +61,7 @@ fn default_history_minutes() -> u32 {
 /// Stands for the page's host name in a broker URL of `config.json`, e.g. `ws://{host}:9001`.
 pub const PAGE_HOST_PLACEHOLDER: &str = "{host}";
 
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Error)]
 pub enum ConfigError {
     #[error("{CONFIG_PATH} is not valid: {0}")]
     Json(String),
@@ -75,6 +77,13 @@ pub enum ConfigError {
     BadUrl { name: String, url: String },
     #[error("thresholds for `{0}` in {CONFIG_PATH} are not finite or have warn beyond crit")]
     BadThresholds(String),
+    #[error("thresholds.{0}.for_seconds in {CONFIG_PATH} is {1}; expected 0 to {MAX_FOR_SECONDS} seconds")]
+    BadForSeconds(String, f64),
+    #[error(
+        "thresholds.{0}.clear_margin in {CONFIG_PATH} is {1}; expected 0 or more, under half the gap between \
+         warn_below and warn_above"
+    )]
+    BadClearMargin(String, f64),
     #[error("history_minutes in {CONFIG_PATH} is {0}; expected 1 to {MAX_HISTORY_MINUTES}")]
     BadHistory(u32),
 }
@@ -111,8 +120,13 @@ impl Config {
                 });
             }
         }
-        if let Some((name, _)) = self.thresholds.iter().find(|(_, t)| !t.is_consistent()) {
-            return Err(ConfigError::BadThresholds(name.clone()));
+        for (name, t) in &self.thresholds {
+            match t.problem() {
+                None => {}
+                Some(ThresholdProblem::Limits) => return Err(ConfigError::BadThresholds(name.clone())),
+                Some(ThresholdProblem::ForSeconds(s)) => return Err(ConfigError::BadForSeconds(name.clone(), s)),
+                Some(ThresholdProblem::ClearMargin(m)) => return Err(ConfigError::BadClearMargin(name.clone(), m)),
+            }
         }
         if !(1..=MAX_HISTORY_MINUTES).contains(&self.history_minutes) {
             return Err(ConfigError::BadHistory(self.history_minutes));
@@ -188,7 +202,8 @@ mod tests {
 
     const SAMPLE: &str = r#"{"brokers":[{"name":"broker-primary","url":"ws://10.0.0.5:9001"},
         {"name":"broker-secondary","url":"wss://mq.example:443/mqtt","username":"dash","password":"pw"}],
-        "thresholds":{"temperature":{"warn_above":30,"crit_above":33}},"history_minutes":5,"later":1}"#;
+        "thresholds":{"temperature":{"warn_above":30,"crit_above":33,"for_seconds":12.5,"clear_margin":0.5}},
+        "history_minutes":5,"later":1}"#;
 
     #[test]
     fn parses_the_documented_format_and_ignores_unknown_top_level_keys() {
@@ -198,6 +213,9 @@ mod tests {
         assert_eq!(c.brokers[1].username.as_deref(), Some("dash"));
         assert_eq!(c.history_ms(), 5 * 60_000);
         assert_eq!(c.threshold_table().level("temperature", 31.0), Level::Warn);
+        let table = c.threshold_table();
+        let temperature = table.for_type("temperature");
+        assert_eq!((temperature.hold_ms(), temperature.clear_margin), (12_500, Some(0.5)));
     }
 
     #[test]
@@ -242,10 +260,27 @@ mod tests {
                 r#"{"brokers":[{"name":"a","url":"ws://h:1"}],"history_minutes":0}"#,
                 "history_minutes",
             ),
+            (
+                r#"{"brokers":[{"name":"a","url":"ws://h:1"}],"thresholds":{"t":{"warn_above":9,"for_seconds":-1}}}"#,
+                "thresholds.t.for_seconds in config.json is -1; expected 0 to 3600 seconds",
+            ),
+            (
+                r#"{"brokers":[{"name":"a","url":"ws://h:1"}],"thresholds":{"t":{"for_seconds":"30"}}}"#,
+                "not valid",
+            ),
+            (
+                r#"{"brokers":[{"name":"a","url":"ws://h:1"}],"thresholds":{"t":{"clear_margin":-2}}}"#,
+                "thresholds.t.clear_margin in config.json is -2; expected 0 or more",
+            ),
+            (
+                r#"{"brokers":[{"name":"a","url":"ws://h:1"}],
+                    "thresholds":{"h":{"warn_above":70,"warn_below":20,"clear_margin":30}}}"#,
+                "thresholds.h.clear_margin in config.json is 30",
+            ),
         ];
         for (text, expected) in cases {
             let err = Config::parse(text).expect_err(text).to_string();
-            assert!(err.contains(expected), "{text}: {err}");
+            assert!(err.contains(expected) && !err.contains('\n'), "{text}: {err}");
         }
     }
 

@@ -10,7 +10,7 @@ mod socket;
 
 use crate::config::{BrokerConfig, Config};
 use crate::dashboard::{Dashboard, Event};
-use crate::session::{Action, Input, Session, SessionConfig};
+use crate::session::{is_puback, Action, Input, Session, SessionConfig};
 use frames::Inbox;
 use futures::channel::mpsc;
 use futures::StreamExt;
@@ -24,11 +24,19 @@ use std::rc::Rc;
 /// Most socket events and beats handled in one turn of a broker's loop before its sends go out and its events are
 /// pushed; bounds the time one turn can take under a flood.
 const MAX_WAKES_PER_TURN: usize = 512;
+/// PUBACKs wait at most this long to go out together in one WebSocket message (a message per reading was the page's
+/// largest single cost at 5,000 msg/s: issue 13). The broker allows 1,000 in flight (`mosquitto.conf`), about
+/// 200 ms of that load, so this delays no delivery.
+const ACK_DELAY_MS: u32 = 20;
+/// PUBACKs (4 bytes each) buffered before they go out without waiting for `ACK_DELAY_MS`.
+const ACK_BATCH_BYTES: usize = 1_024;
 
 /// What reaches a broker's loop. Socket events carry the socket's generation so a replaced socket's late events
 /// are recognised and dropped.
 enum Wake {
     Tick,
+    /// Buffered PUBACKs have waited `ACK_DELAY_MS`.
+    FlushAcks,
     Opened(u64),
     Bytes(u64, Vec<u8>),
     Closed(u64, String),
@@ -84,52 +92,74 @@ async fn run_broker(
     let mut last_said = None;
     let mut pending: VecDeque<Action> = session.start(now_ms()).into();
     let mut outgoing = Vec::new();
+    // Whether `outgoing` holds anything but PUBACKs (then it goes out at once), and whether its PUBACKs have waited
+    // long enough; the timer that says so.
+    let (mut urgent, mut acks_due) = (false, false);
+    let mut ack_timer: Option<gloo_timers::callback::Timeout> = None;
     loop {
         let mut events = Vec::new();
-        while let Some(action) = pending.pop_front() {
-            match action {
-                Action::Open => {
-                    outgoing.clear();
-                    if let Err(why) = socket.open(&broker.url, &wake) {
-                        pending.extend(session.handle(now_ms(), Input::Closed(&why)));
-                    }
-                }
-                // Collected and sent as one message below: a burst of readings is acknowledged in one send.
-                Action::Send(bytes) => outgoing.extend_from_slice(&bytes),
-                Action::Close => {
-                    outgoing.clear();
-                    socket.close();
-                }
-                Action::Deliver(delivery) => events.push(Event::Received {
-                    broker: index,
-                    delivery,
-                    at_ms: now_ms(),
-                }),
-                Action::Phase(change) => {
-                    // One console line per change, not one per retry.
-                    let said = (change.phase, change.reason.clone());
-                    if last_said.as_ref() != Some(&said) {
-                        match &change.reason {
-                            Some(why) => warn!("{}: {} ({why})", broker.name, change.phase.as_str()),
-                            None => log!("{}: {}", broker.name, change.phase.as_str()),
+        loop {
+            while let Some(action) = pending.pop_front() {
+                match action {
+                    Action::Open => {
+                        outgoing.clear();
+                        if let Err(why) = socket.open(&broker.url, &wake) {
+                            pending.extend(session.handle(now_ms(), Input::Closed(&why)));
                         }
-                        last_said = Some(said);
                     }
-                    events.push(Event::Broker {
+                    // Collected and sent as one message below: a burst of readings is acknowledged in one send.
+                    Action::Send(bytes) => {
+                        urgent |= !is_puback(&bytes);
+                        outgoing.extend_from_slice(&bytes);
+                    }
+                    Action::Close => {
+                        outgoing.clear();
+                        socket.close();
+                    }
+                    Action::Deliver(delivery) => events.push(Event::Received {
                         broker: index,
-                        change,
+                        delivery,
                         at_ms: now_ms(),
-                    });
+                    }),
+                    Action::Phase(change) => {
+                        // One console line per change, not one per retry.
+                        let said = (change.phase, change.reason.clone());
+                        if last_said.as_ref() != Some(&said) {
+                            match &change.reason {
+                                Some(why) => warn!("{}: {} ({why})", broker.name, change.phase.as_str()),
+                                None => log!("{}: {}", broker.name, change.phase.as_str()),
+                            }
+                            last_said = Some(said);
+                        }
+                        events.push(Event::Broker {
+                            broker: index,
+                            change,
+                            at_ms: now_ms(),
+                        });
+                    }
                 }
             }
-            if pending.is_empty() && !outgoing.is_empty() {
-                let sent = socket.send(&outgoing);
-                outgoing.clear();
-                if !sent {
-                    socket.close();
-                    pending.extend(session.handle(now_ms(), Input::Closed("the WebSocket refused to send")));
-                }
+            if outgoing.is_empty() {
+                break;
             }
+            if !(urgent || acks_due || outgoing.len() >= ACK_BATCH_BYTES) {
+                // Only PUBACKs, and young: they wait for more (or for the timer).
+                if ack_timer.is_none() {
+                    let wake = wake.clone();
+                    ack_timer = Some(gloo_timers::callback::Timeout::new(ACK_DELAY_MS, move || {
+                        let _ = wake.unbounded_send(Wake::FlushAcks);
+                    }));
+                }
+                break;
+            }
+            let sent = socket.send(&outgoing);
+            outgoing.clear();
+            (urgent, acks_due, ack_timer) = (false, false, None);
+            if sent {
+                break;
+            }
+            socket.close();
+            pending.extend(session.handle(now_ms(), Input::Closed("the WebSocket refused to send")));
         }
         if !events.is_empty() {
             // Applied with everything else that arrives before the next animation frame, in one update.
@@ -147,7 +177,16 @@ async fn run_broker(
         let now = now_ms();
         for wake in wakes {
             let actions = match wake {
-                Wake::Tick => session.handle(now, Input::Tick),
+                Wake::Tick => {
+                    // The clock's beat is never throttled: in a hidden tab, where the timer is, acks wait for it.
+                    acks_due = true;
+                    session.handle(now, Input::Tick)
+                }
+                Wake::FlushAcks => {
+                    ack_timer = None;
+                    acks_due = true;
+                    Vec::new()
+                }
                 Wake::Opened(generation) if generation == socket.generation => session.handle(now, Input::Opened),
                 Wake::Bytes(generation, bytes) if generation == socket.generation => {
                     session.handle(now, Input::Bytes(&bytes))

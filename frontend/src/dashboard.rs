@@ -3,6 +3,7 @@
 //! every received payload goes through `sensor_wire`. Plain data with no signals and no I/O: the view wraps it in
 //! one `RwSignal<Dashboard>`, and time only enters through the events.
 
+mod alert;
 mod broker;
 mod history;
 mod liveness;
@@ -15,7 +16,7 @@ pub use history::{History, Point, HISTORY_POINTS};
 pub use liveness::{Liveness, DEFAULT_INTERVAL_MS, MIN_STALE_MS, STALE_INTERVALS};
 pub use sensor::{Latest, Sensor, SensorSummary, Switch};
 pub use sequence::MAX_TRACKED_GAPS;
-pub use timeline::{Entry, Kind, Timeline, TIMELINE_CAPACITY};
+pub use timeline::{Entry, Filter, Group, Kind, Timeline, TIMELINE_CAPACITY};
 
 use crate::config::{ThresholdTable, DEFAULT_HISTORY_MINUTES};
 use crate::session::{Delivery, Phase, PhaseChange};

@@ -375,6 +375,12 @@ fn pid(n: u16) -> Pid {
     Pid::try_from(n).unwrap_or_default()
 }
 
+/// Whether `bytes` (one `Action::Send`) is a PUBACK and nothing else: an acknowledgement may wait a little and go out
+/// with others (the broker keeps up to `max_inflight_messages` unacknowledged), any other packet may not.
+pub fn is_puback(bytes: &[u8]) -> bool {
+    matches!(bytes, [0x40, 0x02, _, _])
+}
+
 /// Encodes one packet. Control packets are small; the buffer grows with the CONNECT's strings.
 fn encode(packet: &Packet<'_>) -> Result<Vec<u8>, mqttrs::Error> {
     let extra = match packet {
@@ -389,3 +395,24 @@ fn encode(packet: &Packet<'_>) -> Result<Vec<u8>, mqttrs::Error> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod puback_tests {
+    use super::*;
+
+    #[test]
+    fn tells_a_puback_from_every_other_packet() {
+        let puback = encode(&Packet::Puback(pid(7))).unwrap_or_default();
+        assert!(is_puback(&puback));
+        for other in [
+            Packet::Pingreq,
+            Packet::Disconnect,
+            Packet::Pubrec(pid(7)),
+            Packet::Unsuback(pid(7)),
+        ] {
+            assert!(!is_puback(&encode(&other).unwrap_or_default()), "{other:?}");
+        }
+        let two = [puback.clone(), puback].concat();
+        assert!(!is_puback(&two), "one packet only");
+    }
+}

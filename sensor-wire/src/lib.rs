@@ -21,7 +21,7 @@ pub use error::WireError;
 pub use message::{parse_message, Message};
 pub use name::SensorName;
 pub use payload::{Presence, Reading, Status};
-pub use sensor_type::{seed_type, unit_for, Limits, SensorType, SEED_TYPES};
+pub use sensor_type::{seed_type, title_for, unit_for, Limits, SensorType, DEFAULT_ALERT_HOLD_SECS, SEED_TYPES};
 pub use topic::{Topic, SUBSCRIBE_FILTER, TOPIC_ROOT};
 
 /// Largest payload the system accepts, in bytes. A reading is about 150 bytes; the brokers' `message_size_limit`

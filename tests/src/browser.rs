@@ -7,8 +7,11 @@
 
 pub mod chromedriver;
 pub mod console;
+pub mod cpu;
+pub mod devtools;
 
 pub use console::ConsoleEntry;
+pub use cpu::{CpuSample, CpuUse};
 
 use crate::process::Process;
 use anyhow::Context;
@@ -131,6 +134,16 @@ impl Browser {
             .execute(script, args)
             .await
             .context("executing script in the page")
+    }
+
+    /// Runs a Chrome DevTools Protocol command in the current tab (see `devtools`).
+    pub async fn devtools(&self, cmd: &str, params: serde_json::Value) -> anyhow::Result<serde_json::Value> {
+        devtools::execute(&self.client, cmd, params).await
+    }
+
+    /// CPU time of this Chromium's processes now (see `cpu`).
+    pub fn cpu_sample(&self) -> CpuSample {
+        CpuSample::take(&self.profile)
     }
 
     /// Every console entry the page produced so far (errors, warnings, logs, uncaught exceptions).

@@ -48,7 +48,7 @@ pub use ports::Ports;
 pub use sensor::{Sensor, SensorSpec};
 pub use stack::{Stack, StackConfig};
 pub use subscriber::{Received, Subscriber};
-pub use wait::wait_for;
+pub use wait::{wait_for, wait_for_snapshot};
 
 /// The broker names of the seed's compose file; the first is the primary.
 pub const BROKER_NAMES: [&str; 2] = ["broker-primary", "broker-secondary"];

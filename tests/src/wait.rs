@@ -43,6 +43,34 @@ where
     }
 }
 
+/// Reads snapshots with `read` until `check` finds what it wants in one (see `wait_for`); on timeout the error shows
+/// the last snapshot read, so a failure says what the page looked like.
+pub async fn wait_for_snapshot<S, T, R, Fut>(
+    what: &str,
+    timeout: Duration,
+    read: R,
+    mut check: impl FnMut(&S) -> Option<T>,
+) -> anyhow::Result<T>
+where
+    S: std::fmt::Debug,
+    R: Fn() -> Fut,
+    Fut: Future<Output = anyhow::Result<S>>,
+{
+    let last = std::cell::RefCell::new(None);
+    let check = std::cell::RefCell::new(&mut check);
+    let result = wait_for(what, timeout, || {
+        let (read, check, last) = (&read, &check, &last);
+        async move {
+            let snapshot = read().await?;
+            let found = (check.borrow_mut())(&snapshot);
+            *last.borrow_mut() = Some(snapshot);
+            Ok(found)
+        }
+    })
+    .await;
+    result.map_err(|e| e.context(format!("last snapshot: {:#?}", last.borrow())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

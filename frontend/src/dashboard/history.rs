@@ -1,13 +1,17 @@
 //! A sensor's recent values as a bounded ring buffer: at most `HISTORY_POINTS` points spanning the configured window
 //! (default 10 minutes). Readings closer together than one bucket (`window / HISTORY_POINTS`) share a point, which
 //! keeps the last value and the bucket's extremes, so memory and chart cost stay flat at any message rate. A `Vec`
-//! whose expired front is cut off (at most a few hundred points moved per new bucket), not a `VecDeque`: one less
-//! generic collection in the wasm. Pure.
+//! whose expired front is skipped by an offset and cut off only every `COMPACT_AFTER` points (so a new bucket moves
+//! no points, and a reading in the current bucket touches one), not a `VecDeque`: the charts want one slice, and one
+//! less generic collection in the wasm. Allocated once, at its largest. Pure.
 
 /// Most points kept per sensor (one bucket each).
 pub const HISTORY_POINTS: usize = 600;
 /// Narrowest bucket: readings within this many ms always share a point.
 pub const MIN_BUCKET_MS: u64 = 250;
+
+/// Expired points skipped before they are cut off the front in one move.
+const COMPACT_AFTER: usize = HISTORY_POINTS / 4;
 
 /// One bucket of readings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,11 +24,13 @@ pub struct Point {
     pub max: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct History {
     window_ms: u64,
     bucket_ms: u64,
+    /// `points[start..]` are the history; the ones before `start` have expired and wait to be cut off.
     points: Vec<Point>,
+    start: usize,
     /// Points ever added; tells a chart when there is a new one to draw.
     added: u64,
 }
@@ -35,7 +41,10 @@ impl History {
         Self {
             window_ms,
             bucket_ms: (window_ms / HISTORY_POINTS as u64).max(MIN_BUCKET_MS),
-            points: Vec::new(),
+            // The most it ever holds (`HISTORY_POINTS` live, fewer than `COMPACT_AFTER` expired, one being added),
+            // taken at once: memory is flat from the first reading on, and the buffer never moves (24 KiB a sensor).
+            points: Vec::with_capacity(HISTORY_POINTS + COMPACT_AFTER),
+            start: 0,
             added: 0,
         }
     }
@@ -46,7 +55,7 @@ impl History {
 
     /// Oldest first.
     pub fn points(&self) -> &[Point] {
-        &self.points
+        &self.points[self.start..]
     }
 
     /// Changes whenever a point is added (not when the last point's bucket takes another reading).
@@ -79,12 +88,24 @@ impl History {
             }
         }
         let oldest = at_ms.saturating_sub(self.window_ms);
-        let expired = self.points.iter().take_while(|p| p.at_ms < oldest).count();
-        let excess = self.points.len().saturating_sub(HISTORY_POINTS);
-        let cut = expired.max(excess);
-        if cut > 0 {
-            self.points.drain(..cut);
+        let live = &self.points[self.start..];
+        let expired = live.iter().take_while(|p| p.at_ms < oldest).count();
+        let excess = live.len().saturating_sub(HISTORY_POINTS);
+        self.start += expired.max(excess);
+        if self.start >= COMPACT_AFTER {
+            self.points.drain(..self.start);
+            self.start = 0;
         }
+    }
+}
+
+/// Equal when they hold the same points for the same window, however much expired front each still carries.
+impl PartialEq for History {
+    fn eq(&self, other: &Self) -> bool {
+        self.window_ms == other.window_ms
+            && self.bucket_ms == other.bucket_ms
+            && self.added == other.added
+            && self.points() == other.points()
     }
 }
 
@@ -116,12 +137,41 @@ mod tests {
     }
 
     #[test]
+    fn expired_points_are_cut_off_in_batches_without_reallocating() {
+        let mut h = History::new(60_000);
+        let capacity = h.points.capacity();
+        for s in 0..(HISTORY_POINTS as u64) {
+            h.push(s * 1_000, s as f64);
+        }
+        for s in (HISTORY_POINTS as u64)..(HISTORY_POINTS as u64 * 10) {
+            h.push(s * 1_000, s as f64);
+            let p = h.points();
+            assert_eq!(p.first().map(|p| p.at_ms), Some(s * 1_000 - 60_000), "at {s}");
+            assert_eq!(p.len(), 61);
+            assert!(h.points.len() < 61 + COMPACT_AFTER);
+        }
+        assert_eq!(h.points.capacity(), capacity, "allocated once, at creation");
+        let mut fresh = History::new(60_000);
+        for p in h.points() {
+            fresh.push(p.at_ms, p.value);
+        }
+        fresh.added = h.added;
+        assert_eq!(fresh, h, "equality ignores the expired front");
+    }
+
+    #[test]
     fn stays_bounded_at_any_rate_and_ignores_samples_from_the_past() {
         let mut h = History::new(600_000);
+        let capacity = h.points.capacity();
         for ms in 0..2_000_000u64 {
             h.push(ms, 1.0);
         }
         assert!(h.points().len() <= HISTORY_POINTS);
+        assert_eq!(
+            h.points.capacity(),
+            capacity,
+            "never grows past what it took at creation"
+        );
         let before = h.points().len();
         h.push(5, 100.0);
         assert_eq!(h.points().len(), before);

@@ -1,7 +1,9 @@
-//! One sensor's card as data: the value shown, the broker it came through, presence and liveness, alert level,
-//! bounded history with failover moments, and the reading, duplicate and loss counters. Merges what both brokers
-//! deliver and records its own transitions in the timeline. Plain data, no signals; time is an argument.
+//! One sensor's card as data: the value shown, the broker it came through, presence and liveness, alert level (of
+//! the value shown, and the alert raised: `alert.rs`), bounded history with failover moments, and the reading,
+//! duplicate and loss counters. Merges what both brokers deliver and records its own transitions in the timeline.
+//! Plain data, no signals; time is an argument.
 
+use super::alert::Alert;
 use super::history::History;
 use super::liveness::{Cadence, Evidence, Liveness};
 use super::sequence::{Sequence, Verdict};
@@ -50,7 +52,10 @@ pub struct SensorSummary {
     pub presence: Option<Presence>,
     pub received_ms: Option<u64>,
     pub state: Liveness,
+    /// The level of the value shown.
     pub alert: Level,
+    /// The alert raised (held and hysteretic: `alert.rs`).
+    pub raised: Level,
 }
 
 /// What the model knows that a sensor needs to judge itself.
@@ -74,9 +79,12 @@ pub struct Sensor {
     pub history: History,
     pub switches: Vec<Switch>,
     pub state: Liveness,
+    /// The level of the value shown, as it is now.
     pub alert: Level,
     /// Changes whenever anything the card shows changes; the view keys its redraws on it.
     pub revision: u64,
+    /// The alert raised, with hold time and hysteresis; only its changes go to the timeline.
+    raised: Alert,
     sequence: Sequence,
     cadence: Cadence,
     heard_ms: u64,
@@ -96,6 +104,7 @@ impl Sensor {
             state: Liveness::Live,
             alert: Level::Ok,
             revision: 0,
+            raised: Alert::default(),
             sequence: Sequence::default(),
             cadence: Cadence::default(),
             heard_ms: 0,
@@ -104,6 +113,11 @@ impl Sensor {
 
     pub fn lost(&self) -> u64 {
         self.sequence.lost()
+    }
+
+    /// The alert level raised: what the timeline and the live region report.
+    pub fn raised(&self) -> Level {
+        self.raised.raised()
     }
 
     pub fn unit(&self) -> Option<&str> {
@@ -134,7 +148,7 @@ impl Sensor {
                 .as_ref()
                 .is_none_or(|shown| shown.retained && is_newer(&latest, shown))
             {
-                self.show(latest);
+                self.show(latest, rules);
             }
         } else {
             let verdict = match latest.seq {
@@ -145,7 +159,7 @@ impl Sensor {
                 Verdict::Newest => {
                     self.readings += 1;
                     self.note_switch(&latest, rules, log);
-                    self.show(latest);
+                    self.show(latest, rules);
                 }
                 Verdict::Late | Verdict::BeforeFirst => self.readings += 1,
                 Verdict::Duplicate => self.duplicates += 1,
@@ -168,11 +182,13 @@ impl Sensor {
         self.settle(now_ms, rules, log);
     }
 
-    fn show(&mut self, latest: Latest) {
+    fn show(&mut self, latest: Latest, rules: &Rules) {
         let sampled = latest.received_ms;
         self.cadence
             .observe(latest.boot.as_deref(), latest.seq, latest.ts.unwrap_or(sampled));
         self.history.push(sampled, latest.value);
+        self.raised
+            .observe(latest.value, sampled, rules.thresholds.for_type(&self.name));
         self.latest = Some(latest);
     }
 
@@ -199,7 +215,8 @@ impl Sensor {
         }
     }
 
-    /// Recomputes liveness and alert level and logs their transitions.
+    /// Recomputes liveness, alert level and the alert raised, and logs the transitions of liveness and of the alert
+    /// raised (not of the value's level: that would be one entry per noisy reading).
     fn settle(&mut self, now_ms: u64, rules: &Rules, log: &mut Timeline) {
         let evidence = Evidence {
             presence: self.presence.as_ref().map(|(s, at)| (s, *at)),
@@ -226,14 +243,18 @@ impl Sensor {
             self.state = state;
             self.revision += 1;
         }
-        let alert = self
-            .latest
-            .as_ref()
-            .map_or(Level::Ok, |l| rules.thresholds.level(&self.name, l.value));
+        let Some(value) = self.latest.as_ref().map(|l| l.value) else {
+            return;
+        };
+        let thresholds = rules.thresholds.for_type(&self.name);
+        let alert = thresholds.level(value);
         if alert != self.alert {
-            let detail = format!("{} → {} at {}", self.alert.as_str(), alert.as_str(), self.value_text());
-            log.push(now_ms, Kind::Alert, &self.name, detail);
             self.alert = alert;
+            self.revision += 1;
+        }
+        if let Some(change) = self.raised.judge(value, now_ms, thresholds) {
+            let detail = format!("{} at {}", change.describe(), self.value_text());
+            log.push(now_ms, Kind::Alert, &self.name, detail);
             self.revision += 1;
         }
     }
@@ -270,6 +291,7 @@ impl Sensor {
             received_ms: self.latest.as_ref().map(|l| l.received_ms),
             state: self.state,
             alert: self.alert,
+            raised: self.raised(),
         }
     }
 }

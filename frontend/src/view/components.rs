@@ -23,5 +23,5 @@ pub use rejected_count::RejectedCount;
 pub use sensor_card::SensorCard;
 pub use sensor_detail::SensorDetail;
 pub use sensor_facts::SensorFacts;
-pub use sensor_grid::SensorGrid;
+pub use sensor_grid::{CardVisibility, SensorGrid};
 pub use sparkline::Sparkline;

@@ -1,33 +1,63 @@
-//! Load benchmark of the dashboard (issue 4, item 7): publishes readings at a set rate across N sensors into the
-//! primary broker of a native stack, while headless Chromium shows the dashboard, and prints a table of frame
-//! times, end-to-end latency and JS heap, every 10 s and overall. It reports; it does not pass or fail.
+//! Load benchmark of the dashboard (issue 4, item 7; issue 13, item 1): publishes readings at a set rate across N
+//! sensors into the primary broker of a native stack, while headless Chromium shows the dashboard, and prints a table
+//! of the renderer's CPU use, frame times, end-to-end latency and JS heap, every 10 s and overall. It runs two passes
+//! on fresh stacks: the machine to itself, then with one core kept busy by a spinning thread. It reports; it does
+//! not pass or fail.
 //!
 //! ```text
 //! cargo run --release -p e2e --bin load_bench -- [RATE=5000] [SENSORS=500] [SECONDS=600] [WARMUP=60] [DROP=0]
+//!     [--quiet-only | --busy-only] [--profile=SECONDS]
 //! ```
 //! `DROP` percent of the readings (of every sensor but `load_000`) are numbered but never published, as on a lossy
 //! link: the page then tracks gaps in every sensor's `seq`. Memory is printed both ways: the JS heap
 //! (`performance.memory`) and the wasm linear memory (`wasmBindings.wasm_memory_bytes()`).
 //! Latency: sensor `load_000`'s value is its publish time (ms since the epoch); the page samples it every 100 ms,
 //! so figures include up to one publish interval of the reading's own age. Needs the release dist (see README).
+//!
+//! CPU: `renderer` is the utime + stime of Chromium's renderer process(es) (`/proc/<pid>/stat`, see
+//! `e2e::browser::cpu`) per second of wall time, in cores; `Chromium` the same for the browser's whole process tree
+//! (browser, GPU, network service, renderers). `task / script / layout+style` are the renderer main thread's busy
+//! time from DevTools `Performance.getMetrics` (`TaskDuration`, `ScriptDuration`, `LayoutDuration` +
+//! `RecalcStyleDuration`), in ms per second. `--profile=S` samples the main thread with the DevTools `Profiler` for
+//! S seconds right after the warm-up of each pass and prints the functions with the most self time (that pass's
+//! figures then include the profiler's overhead).
 
 use anyhow::Context;
+use e2e::browser::devtools::{self, HotFunction};
+use e2e::browser::{CpuSample, CpuUse};
 use e2e::dashboard_page::wait_brokers_connected;
-use e2e::load_generator::{publish_load, sensor_name, LoadPlan};
+use e2e::load_generator::{publish_load, sensor_name, LoadPlan, LoadReport};
 use e2e::{Browser, Stack, StackConfig};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Installed once the page has loaded: a frame-time recorder and the latency sampler.
+/// Installed once the page has loaded: a frame-time recorder and two latency probes on `load_000`'s value: `lat`,
+/// publish → the value written into the DOM (a `MutationObserver` on that one element, so per reading and with no
+/// sampling error), and `age`, the age of the value shown, sampled every 100 ms (as before issue 13; includes up to
+/// one publish interval of the reading's own age).
 const PROBE_JS: &str = r#"
-window.__frames = []; window.__lat = [];
+window.__frames = []; window.__lat = []; window.__age = [];
 (function loop(last) { requestAnimationFrame(t => { if (last) window.__frames.push(t - last); loop(t); }); })(0);
-setInterval(() => {
+const shown = () => {
   const el = document.querySelector('[data-sensor="load_000"] [data-field="value"]');
-  if (el) { const v = parseFloat(el.textContent); if (v > 1e12) window.__lat.push(Date.now() - v); }
+  const v = el ? parseFloat(el.textContent) : NaN;
+  return { el, v: v > 1e12 ? v : NaN };
+};
+let observed = null;
+setInterval(() => {
+  const { el, v } = shown();
+  if (!isNaN(v)) window.__age.push(Date.now() - v);
+  if (el && el !== observed) {
+    observed = el;
+    new MutationObserver(() => { const { v } = shown(); if (!isNaN(v)) window.__lat.push(Date.now() - v); })
+      .observe(el, { characterData: true, childList: true, subtree: true });
+  }
 }, 100);
 "#;
 const COLLECT_JS: &str = r#"
-return { frames: window.__frames.splice(0), lat: window.__lat.splice(0),
+return { frames: window.__frames.splice(0), lat: window.__lat.splice(0), age: window.__age.splice(0),
          heap: performance.memory ? performance.memory.usedJSHeapSize : 0,
          wasm: window.wasmBindings && window.wasmBindings.wasm_memory_bytes ? window.wasmBindings.wasm_memory_bytes() : 0,
          cards: document.querySelectorAll('[data-sensor]').length,
@@ -41,21 +71,44 @@ return [...document.querySelectorAll('[data-sensor]')].map(c => [c.dataset.senso
 /// How often a row of the table is printed.
 const REPORT_EVERY: Duration = Duration::from_secs(10);
 
-#[derive(Clone, Copy)]
+/// Functions listed from a `--profile`.
+const PROFILE_TOP: usize = 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Nothing else on the machine but the stack, the generator and Chromium.
+    Quiet,
+    /// One core kept busy by `BusyCore` throughout.
+    BusyCore,
+}
+
+impl Pass {
+    fn label(self) -> &'static str {
+        match self {
+            Pass::Quiet => "machine to itself",
+            Pass::BusyCore => "one core busy",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
 struct Args {
     rate: u64,
     sensors: usize,
     seconds: u64,
     warmup: u64,
     drop_percent: u8,
+    passes: Vec<Pass>,
+    profile_seconds: Option<u64>,
 }
 
 fn args() -> anyhow::Result<Args> {
-    let mut numbers = std::env::args()
-        .skip(1)
+    let (flags, numbers): (Vec<String>, Vec<String>) = std::env::args().skip(1).partition(|a| a.starts_with("--"));
+    let mut numbers = numbers
+        .into_iter()
         .map(|a| a.parse::<u64>().with_context(|| format!("`{a}` is not a number")));
     let mut next = |default: u64| numbers.next().unwrap_or(Ok(default));
-    Ok(Args {
+    let mut args = Args {
         rate: next(5_000)?,
         sensors: next(500)? as usize,
         seconds: next(600)?,
@@ -64,7 +117,54 @@ fn args() -> anyhow::Result<Args> {
             .ok()
             .filter(|p| *p < 100)
             .context("DROP is a percentage from 0 to 99")?,
-    })
+        passes: vec![Pass::Quiet, Pass::BusyCore],
+        profile_seconds: None,
+    };
+    for flag in flags {
+        match flag.as_str() {
+            "--quiet-only" => args.passes = vec![Pass::Quiet],
+            "--busy-only" => args.passes = vec![Pass::BusyCore],
+            _ => match flag.strip_prefix("--profile=") {
+                Some(s) => args.profile_seconds = Some(s.parse().with_context(|| format!("`{flag}`: seconds"))?),
+                None => anyhow::bail!("unknown flag `{flag}` (--quiet-only, --busy-only, --profile=SECONDS)"),
+            },
+        }
+    }
+    Ok(args)
+}
+
+/// A thread spinning at 100 % of one core until dropped.
+struct BusyCore {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BusyCore {
+    fn start() -> BusyCore {
+        let stop = Arc::new(AtomicBool::new(false));
+        let thread = std::thread::spawn({
+            let stop = Arc::clone(&stop);
+            move || {
+                let mut x = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    x = std::hint::black_box(x.wrapping_add(1));
+                }
+            }
+        });
+        BusyCore {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for BusyCore {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 fn percentile(values: &mut [f64], p: f64) -> f64 {
@@ -82,14 +182,153 @@ fn numbers(v: &serde_json::Value, key: &str) -> Vec<f64> {
         .unwrap_or_default()
 }
 
+/// The renderer's CPU clocks at one moment: `/proc` for the processes, DevTools for the main thread's breakdown.
+#[derive(Clone)]
+struct Clocks {
+    cpu: CpuSample,
+    metrics: HashMap<String, f64>,
+}
+
+impl Clocks {
+    async fn read(browser: &Browser) -> Clocks {
+        Clocks {
+            cpu: browser.cpu_sample(),
+            metrics: devtools::metrics(browser.client()).await.unwrap_or_default(),
+        }
+    }
+
+    /// CPU use since `earlier`, and the main thread's task, script and layout + style time in ms per second.
+    fn since(&self, earlier: &Clocks) -> (CpuUse, [f64; 3]) {
+        let cpu = self.cpu.since(&earlier.cpu);
+        let per_second = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| self.metrics.get(*n).unwrap_or(&0.0) - earlier.metrics.get(*n).unwrap_or(&0.0))
+                .sum::<f64>()
+                * 1000.0
+                / cpu.wall.as_secs_f64().max(1e-9)
+        };
+        let main = [
+            per_second(&["TaskDuration"]),
+            per_second(&["ScriptDuration"]),
+            per_second(&["LayoutDuration", "RecalcStyleDuration"]),
+        ];
+        (cpu, main)
+    }
+}
+
+/// One pass's figures over its measured window (after the warm-up).
+struct Summary {
+    pass: Pass,
+    report: LoadReport,
+    cpu: Option<(CpuUse, [f64; 3])>,
+    frames: [f64; 3],
+    latency: [f64; 2],
+    age: [f64; 2],
+    heap: (f64, f64),
+    wasm: (f64, f64),
+    together: f64,
+    current: bool,
+    profiled: bool,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = args()?;
+    let mut summaries = Vec::new();
+    for &pass in &args.passes {
+        println!(
+            "\n## Pass: {} ({} msg/s, {} sensors, {} s, warm-up {} s)\n",
+            pass.label(),
+            args.rate,
+            args.sensors,
+            args.seconds,
+            args.warmup
+        );
+        let busy = (pass == Pass::BusyCore).then(BusyCore::start);
+        summaries.push(run_pass(&args, pass).await?);
+        drop(busy);
+    }
+    println!();
+    println!(
+        "| pass | offered (msg/s) | published (msg/s) | sensors | duration (s) | renderer CPU (cores) | Chromium CPU \
+         (cores) | main thread task / script / layout+style (ms/s) | frame p50 / p95 / p99 (ms) | latency p50 / p95 (ms) \
+         | value age p50 / p95 (ms) | JS heap after warm-up (MB) | wasm memory (MB) | heap + wasm, max (MB) | all cards current 1 s after the \
+         last publish |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for s in &summaries {
+        let (renderer, chromium, main) = match s.cpu {
+            Some((cpu, [task, script, layout])) => (
+                format!("{:.3}", cpu.renderer_cores),
+                format!("{:.3}", cpu.chromium_cores),
+                format!("{task:.0} / {script:.0} / {layout:.0}"),
+            ),
+            None => ("—".into(), "—".into(), "—".into()),
+        };
+        println!(
+            "| {}{} | {:.0} | {:.0} | {} | {:.0} | {renderer} | {chromium} | {main} | {:.1} / {:.1} / {:.1} \
+             | {:.0} / {:.0} | {:.0} / {:.0} | {:.1}–{:.1} | {:.1}–{:.1} | {:.1} | {} |",
+            s.pass.label(),
+            if s.profiled { " (profiled)" } else { "" },
+            s.report.offered_rate(),
+            s.report.rate(),
+            args.sensors,
+            s.report.took.as_secs_f64(),
+            s.frames[0],
+            s.frames[1],
+            s.frames[2],
+            s.latency[0],
+            s.latency[1],
+            s.age[0],
+            s.age[1],
+            s.heap.0,
+            s.heap.1,
+            s.wasm.0,
+            s.wasm.1,
+            s.together,
+            if s.current { "yes" } else { "no" }
+        );
+    }
+    Ok(())
+}
+
+/// Profiles the renderer's main thread for `seconds` and prints the functions with the most self time.
+async fn profile(browser: &Browser, seconds: u64) -> anyhow::Result<()> {
+    browser.devtools("Profiler.enable", serde_json::json!({})).await?;
+    browser
+        .devtools("Profiler.setSamplingInterval", serde_json::json!({ "interval": 500 }))
+        .await?;
+    browser.devtools("Profiler.start", serde_json::json!({})).await?;
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let stopped = browser.devtools("Profiler.stop", serde_json::json!({})).await?;
+    browser.devtools("Profiler.disable", serde_json::json!({})).await?;
+    let (hot, total) = devtools::self_times(&stopped["profile"]);
+    let busy: f64 = hot.iter().filter(|f| f.name != "(idle)").map(|f| f.self_ms).sum();
+    println!("\nProfile of the renderer main thread, {seconds} s: {total:.0} ms sampled, {busy:.0} ms not idle\n");
+    println!("| self (ms) | share of non-idle | function |");
+    println!("|---|---|---|");
+    for HotFunction { name, self_ms } in hot.iter().filter(|f| f.name != "(idle)").take(PROFILE_TOP) {
+        println!(
+            "| {self_ms:.0} | {:.1} % | `{name}` |",
+            self_ms / busy.max(1e-9) * 100.0
+        );
+    }
+    println!();
+    Ok(())
+}
+
+async fn run_pass(args: &Args, pass: Pass) -> anyhow::Result<Summary> {
     let mut stack = Stack::start(StackConfig::with_dashboard()?).await?;
     let browser = Browser::launch(stack.dir()).await?;
     browser.goto(&stack.dashboard_url().context("no nginx")?).await?;
     wait_brokers_connected(&browser, Duration::from_secs(30)).await?;
     browser.execute(PROBE_JS, vec![]).await?;
+    browser.devtools("Performance.enable", serde_json::json!({})).await?;
+    anyhow::ensure!(
+        browser.cpu_sample().renderer_count() > 0,
+        "no Chromium renderer process found under /proc"
+    );
 
     let port = stack.primary().ports().mqtt;
     let plan = LoadPlan {
@@ -99,25 +338,40 @@ async fn main() -> anyhow::Result<()> {
         broker: "broker-primary".to_owned(),
         drop_percent: args.drop_percent,
     };
-    let generator = tokio::spawn(async move { publish_load(port, &plan).await });
+    let mut generator = tokio::spawn(async move { publish_load(port, &plan).await });
     println!(
-        "| t (s) | frames | frame p50 (ms) | p95 | p99 | max | latency p50 (ms) | p95 | JS heap (MB) | wasm (MB) \
-         | cards | DOM nodes |"
+        "| t (s) | renderer CPU (cores) | Chromium CPU (cores) | task / script / layout+style (ms/s) | frames \
+         | frame p50 (ms) | p95 | p99 | max | latency p50 (ms) | p95 | age p50 (ms) | p95 | JS heap (MB) | wasm (MB) | cards | DOM nodes |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let start = Instant::now();
-    let (mut all_frames, mut all_lat, mut heaps, mut wasms) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    // One row per reporting period; the page's probe buffers in between.
+    let (mut all_frames, mut all_lat, mut all_age) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut heaps, mut wasms) = (Vec::new(), Vec::new());
+    let mut last = Clocks::read(&browser).await;
+    let mut last_t = 0.0;
+    // The clocks at the end of the warm-up, and the latest ones of the measured window.
+    let mut measured: Option<(Clocks, Option<Clocks>)> = None;
+    let mut profiled = false;
+    // One row per reporting period (and a last, shorter one when the generator ends); the page's probe buffers in
+    // between.
     let mut report_every = tokio::time::interval_at((start + REPORT_EVERY).into(), REPORT_EVERY);
-    while !generator.is_finished() {
-        report_every.tick().await;
+    let report = loop {
+        let finished = tokio::select! {
+            _ = report_every.tick() => None,
+            result = &mut generator => Some(result??),
+        };
+        let now = Clocks::read(&browser).await;
         let v = browser.execute(COLLECT_JS, vec![]).await?;
-        let (mut frames, mut lat) = (numbers(&v, "frames"), numbers(&v, "lat"));
+        let (mut frames, mut lat, mut age) = (numbers(&v, "frames"), numbers(&v, "lat"), numbers(&v, "age"));
         let heap = v["heap"].as_f64().unwrap_or(0.0) / 1e6;
         let wasm = v["wasm"].as_f64().unwrap_or(0.0) / 1e6;
-        let t = start.elapsed().as_secs();
+        let t = start.elapsed().as_secs_f64();
+        let (cpu, [task, script, layout]) = now.since(&last);
         println!(
-            "| {t} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {heap:.1} | {wasm:.1} | {} | {} |",
+            "| {t:.0} | {:.3} | {:.3} | {task:.0} / {script:.0} / {layout:.0} | {} | {:.1} | {:.1} | {:.1} | {:.1} \
+             | {:.0} | {:.0} | {:.0} | {:.0} | {heap:.1} | {wasm:.1} | {} | {} |",
+            cpu.renderer_cores,
+            cpu.chromium_cores,
             frames.len(),
             percentile(&mut frames, 0.5),
             percentile(&mut frames, 0.95),
@@ -125,17 +379,36 @@ async fn main() -> anyhow::Result<()> {
             frames.last().copied().unwrap_or(f64::NAN),
             percentile(&mut lat, 0.5),
             percentile(&mut lat, 0.95),
+            percentile(&mut age, 0.5),
+            percentile(&mut age, 0.95),
             v["cards"],
             v["dom"]
         );
-        if t >= args.warmup {
+        // A row counts when its whole period lies after the warm-up.
+        if last_t >= args.warmup as f64 {
             all_frames.extend(frames);
             all_lat.extend(lat);
+            all_age.extend(age);
             heaps.push(heap);
             wasms.push(wasm);
+            if let Some((_, end)) = &mut measured {
+                *end = Some(now.clone());
+            }
         }
-    }
-    let report = generator.await??;
+        if let Some(report) = finished {
+            break report;
+        }
+        if measured.is_none() && t >= args.warmup as f64 {
+            measured = Some((now.clone(), None));
+            if let (Some(seconds), false) = (args.profile_seconds, profiled) {
+                profile(&browser, seconds).await?;
+                profiled = true;
+            }
+        }
+        last = now;
+        last_t = t;
+    };
+    let cpu = measured.and_then(|(from, to)| Some(to?.since(&from)));
 
     // Every card shows its sensor's last value within a second of the last publish.
     let stale_cards = || async {
@@ -185,30 +458,25 @@ async fn main() -> anyhow::Result<()> {
         let max = v.iter().copied().fold(0.0, f64::max);
         (min, max)
     };
-    let (heap_min, heap_max) = range(&heaps);
-    let (wasm_min, wasm_max) = range(&wasms);
     let together = heaps.iter().zip(&wasms).map(|(h, w)| h + w).fold(0.0, f64::max);
-    println!();
-    println!(
-        "| offered (msg/s) | published (msg/s) | sensors | duration (s) | frame p50 / p95 / p99 (ms) \
-         | latency p50 / p95 (ms) | JS heap after warm-up (MB) | wasm memory (MB) | heap + wasm, max (MB) \
-         | all cards current 1 s after the last publish |"
-    );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
-    println!(
-        "| {:.0} | {:.0} | {} | {:.0} | {:.1} / {:.1} / {:.1} | {:.0} / {:.0} | {heap_min:.1}–{heap_max:.1} \
-         | {wasm_min:.1}–{wasm_max:.1} | {together:.1} | {} |",
-        report.offered_rate(),
-        report.rate(),
-        args.sensors,
-        report.took.as_secs_f64(),
-        percentile(&mut all_frames, 0.5),
-        percentile(&mut all_frames, 0.95),
-        percentile(&mut all_frames, 0.99),
-        percentile(&mut all_lat, 0.5),
-        percentile(&mut all_lat, 0.95),
-        if shown.is_ok() { "yes" } else { "no" }
-    );
+    let summary = Summary {
+        pass,
+        cpu,
+        frames: [
+            percentile(&mut all_frames, 0.5),
+            percentile(&mut all_frames, 0.95),
+            percentile(&mut all_frames, 0.99),
+        ],
+        latency: [percentile(&mut all_lat, 0.5), percentile(&mut all_lat, 0.95)],
+        age: [percentile(&mut all_age, 0.5), percentile(&mut all_age, 0.95)],
+        heap: range(&heaps),
+        wasm: range(&wasms),
+        together,
+        current: shown.is_ok(),
+        profiled,
+        report,
+    };
     browser.close().await?;
-    Ok(())
+    drop(stack);
+    Ok(summary)
 }

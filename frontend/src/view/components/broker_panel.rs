@@ -1,7 +1,7 @@
 //! `BrokerPanel`: one broker's health, `li[data-broker=NAME][data-state=connected|connecting|disconnected]` with the
-//! last error as its `title`, and `[data-field]` since (local time), rate (msg/s), attempts (reconnects since the
-//! last success) and error (the last error, `none` before the first). Notified when what it shows changes — about
-//! once a second, as the rate is measured — not on every message.
+//! last error as its `title`, and `[data-field]` since (local time), rate (msg/s, smoothed, one decimal), attempts
+//! (reconnects since the last success) and error (the last error, `none` before the first). Notified when what it
+//! shows changes — at most once a second, as the rate is measured — not on every message.
 
 use crate::dashboard::BrokerHealth;
 use crate::view::app::DashboardContext;
@@ -14,7 +14,8 @@ struct Shown {
     name: String,
     state: &'static str,
     since_ms: Option<u64>,
-    rate: u64,
+    /// Tenths of a message per second, as shown.
+    rate_tenths: u64,
     attempts: u32,
     error: Option<String>,
 }
@@ -25,7 +26,7 @@ impl Shown {
             name: b.name.clone(),
             state: b.phase.as_str(),
             since_ms: b.since_ms,
-            rate: b.rate.round() as u64,
+            rate_tenths: (b.rate * 10.0).round() as u64,
             attempts: b.attempts,
             error: b.last_error.clone(),
         }
@@ -56,7 +57,7 @@ pub fn BrokerPanel(index: usize) -> impl IntoView {
                 </div>
                 <div>
                     <dt>"msg/s"</dt>
-                    <dd data-field="rate">{text(|b| b.rate.to_string())}</dd>
+                    <dd data-field="rate">{text(|b| format!("{}.{}", b.rate_tenths / 10, b.rate_tenths % 10))}</dd>
                 </div>
                 <div>
                     <dt>"reconnects"</dt>

@@ -2,8 +2,11 @@
 //! and detail. A keyed `<For/>` over the entries' ids: a new entry is one new element put in front, an entry that
 //! falls off is one element removed, and the rest are never touched. Looked at at most four times a second, so a
 //! flood of events costs little; a new entry shows within a second (the model's clock ticks once a second).
+//! Above the list, one toggle button per group of kinds (`button[data-filter=broker|presence|alert]` with
+//! `aria-pressed`): pressed shows the group. Which groups show is this component's own state (`dashboard::Filter`,
+//! a view choice, not part of the model); the filtering itself is the model's `Timeline::filtered`.
 
-use crate::dashboard::Entry;
+use crate::dashboard::{Entry, Filter, Group};
 use crate::view::app::DashboardContext;
 use crate::view::wall_clock::wall_clock;
 use leptos::prelude::*;
@@ -23,15 +26,33 @@ pub fn EventTimeline() -> impl IntoView {
         let _ = window.get(); // read, not only tracked: a memo computes (and subscribes to its sources) when read
         ctx.dashboard.with_untracked(|d| d.timeline().revision())
     });
-    // …and only then are the shown entries listed again.
+    let filter = RwSignal::new(Filter::default());
+    // …and only then, or when the filter changes, are the shown entries listed again.
     let entries = Memo::new(move |_| {
         let _ = newest.get();
+        let filter = filter.get();
         ctx.dashboard
-            .with_untracked(|d| d.timeline().entries().take(SHOWN).cloned().collect::<Vec<Entry>>())
+            .with_untracked(|d| d.timeline().filtered(filter, SHOWN).cloned().collect::<Vec<Entry>>())
+    });
+    let toggles = Group::ALL.map(|group| {
+        let pressed = move || {
+            if filter.get().shows_group(group) {
+                "true"
+            } else {
+                "false"
+            }
+        };
+        view! {
+            <button type="button" class="filter" data-filter=group.as_str() aria-pressed=pressed
+                on:click=move |_| filter.update(|f| f.toggle(group))>
+                {group.label()}
+            </button>
+        }
     });
     view! {
         <aside class="timeline" aria-labelledby="timeline-title">
             <h2 id="timeline-title">"Timeline"</h2>
+            <div class="filters" role="group" aria-label="Show in the timeline">{toggles}</div>
             <ol class="events">
                 <For each=move || entries.get() key=|e| e.id children=|e| {
                     let kind = e.kind.as_str();
@@ -46,7 +67,7 @@ pub fn EventTimeline() -> impl IntoView {
                 }/>
             </ol>
             // Hidden by CSS once the list has entries.
-            <p class="empty">"Nothing has happened yet."</p>
+            <p class="empty">"Nothing to show yet."</p>
         </aside>
     }
 }

@@ -1,6 +1,7 @@
 //! `SensorCard`: one sensor, `[data-sensor=TYPE]` with `data-state` (live|stale|offline), `data-alert`
-//! (ok|warn|crit), `data-presence` and `data-selected`, the value with its unit (`[data-field="value"]`), state and
-//! alert in words, its `Sparkline` and its `SensorFacts`. Focusable; click, Enter or Space selects it for the large
+//! (ok|warn|crit: the value shown), `data-alert-raised` (the alert raised, after hold and hysteresis),
+//! `data-presence` and `data-selected`, its title in words, the value with its unit (`[data-field="value"]`), state
+//! and alert in words, its `Sparkline` and its `SensorFacts`. Focusable; click, Enter or Space selects it for the large
 //! chart (again deselects). Reads the model only when the sensor's revision changes, and hears about the selection
 //! only when it becomes or stops being the selected card.
 
@@ -35,6 +36,7 @@ pub fn SensorCard(name: String, revision: ReadSignal<u64>) -> impl IntoView {
     );
     let state = word(|s| s.state.as_str(), "live");
     let alert = word(|s| s.alert.as_str(), "ok");
+    let raised = word(|s| s.raised.as_str(), "ok");
     let value = Signal::derive(move || {
         summary.with(|s| match s.as_ref().map(|s| s.value.as_str()) {
             None | Some("") => "—".to_owned(),
@@ -74,6 +76,7 @@ pub fn SensorCard(name: String, revision: ReadSignal<u64>) -> impl IntoView {
             data-presence=presence
             data-state=state
             data-alert=alert
+            data-alert-raised=raised
             data-selected=selected
             tabindex="0"
             role="button"
@@ -82,7 +85,7 @@ pub fn SensorCard(name: String, revision: ReadSignal<u64>) -> impl IntoView {
             on:keydown=on_key
         >
             <div class="card-head">
-                <h2 class="card-title">{name}</h2>
+                <h2 class="card-title">{sensor_wire::title_for(&name).into_owned()}</h2>
                 <span class="badge state" data-field="state">{state}</span>
                 <span class="badge alert" data-field="alert">{alert}</span>
             </div>

@@ -1,10 +1,13 @@
 //! `Sparkline`: a sensor's history as a small line chart on its card, `svg[data-chart=TYPE]`, with failover moments
 //! as vertical marks. Redraws only when a new history point (bucket) or switch appears, so a card costs at most
-//! one redraw per bucket however fast readings come. The SVG's content comes from `view::chart::sparkline`.
+//! one redraw per bucket (1 s with 10 minutes of history, never under `MIN_BUCKET_MS`) however fast readings come;
+//! and only while its card is on screen (`CardVisibility`): an off-screen chart is brought up to date when it
+//! scrolls in. The SVG's content comes from `view::chart::sparkline`.
 
 use crate::chart::{plot, start_of_axis, Area};
 use crate::view::app::DashboardContext;
 use crate::view::chart::sparkline;
+use crate::view::components::CardVisibility;
 use leptos::prelude::*;
 
 const WIDTH: f64 = 240.0;
@@ -33,10 +36,22 @@ struct Drawn {
 #[component]
 pub fn Sparkline(name: String, revision: ReadSignal<u64>) -> impl IntoView {
     let ctx = expect_context::<DashboardContext>();
+    // Outside a `SensorGrid` the chart counts as always visible.
+    let visible = use_context::<CardVisibility>()
+        .and_then(|cards| {
+            ctx.dashboard
+                .with_untracked(|d| d.sensor(&name).map(|s| cards.of(s.index)))
+        })
+        .unwrap_or_else(|| Signal::stored(true));
     let key = Memo::new({
         let name = name.clone();
-        move |_| {
+        move |drawn: Option<&Option<Drawn>>| {
             revision.track();
+            // Off screen: keep what is drawn (drawn once when the card is made); coming on screen re-runs this.
+            let on_screen = visible.get();
+            if let Some(drawn) = drawn.filter(|_| !on_screen) {
+                return *drawn;
+            }
             ctx.dashboard.with_untracked(|d| {
                 d.sensor(&name).map(|s| Drawn {
                     points_added: s.history.added(),
