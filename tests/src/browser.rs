@@ -189,6 +189,23 @@ impl Browser {
     }
 
     /// Ends the WebDriver session (Chromium exits), then chromedriver is killed on drop.
+    /// Ends a test: fails it (`fail`) if `result` is an error or the page threw or panicked meanwhile, then closes
+    /// the browser.
+    pub async fn finish(self, result: anyhow::Result<()>, dir: &Path) {
+        let result = match result {
+            Ok(()) => match self.page_errors().await {
+                Ok(errors) if errors.is_empty() => Ok(()),
+                Ok(errors) => Err(anyhow::anyhow!("the page threw or panicked: {errors:#?}")),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            self.fail(e, dir).await;
+        }
+        self.close().await.expect("closing the browser");
+    }
+
     pub async fn close(self) -> anyhow::Result<()> {
         let result = tokio::time::timeout(Duration::from_secs(10), self.client.clone().close()).await;
         drop(self);

@@ -199,18 +199,7 @@ async fn the_seed_sensors_stay_calm_while_a_held_value_raises_within_its_hold() 
         Ok(()) => calm_alerts(&mut stack, &browser, run).await,
         Err(e) => Err(e),
     };
-    let result = match result {
-        Ok(()) => match browser.page_errors().await {
-            Ok(errors) if errors.is_empty() => Ok(()),
-            Ok(errors) => Err(anyhow::anyhow!("the page threw or panicked: {errors:#?}")),
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
-    };
-    if let Err(e) = result {
-        browser.fail(e, stack.dir()).await;
-    }
-    browser.close().await.unwrap();
+    browser.finish(result, stack.dir()).await;
 }
 
 async fn calm_alerts(stack: &mut Stack, browser: &Browser, run: Duration) -> anyhow::Result<()> {

@@ -200,21 +200,9 @@ async fn open_dashboard_with(sensors: Vec<SensorSpec>) -> (Stack, Browser) {
     (stack, browser)
 }
 
-/// Ends a test: fails it with the page's console and a screenshot if `result` is an error or the page threw or
-/// panicked meanwhile, and closes the browser.
+/// Ends a test (`Browser::finish`).
 async fn finish(stack: &Stack, browser: Browser, result: anyhow::Result<()>) {
-    let result = match result {
-        Ok(()) => match browser.page_errors().await {
-            Ok(errors) if errors.is_empty() => Ok(()),
-            Ok(errors) => Err(anyhow::anyhow!("the page threw or panicked: {errors:#?}")),
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
-    };
-    if let Err(e) = result {
-        browser.fail(e, stack.dir()).await;
-    }
-    browser.close().await.unwrap();
+    browser.finish(result, stack.dir()).await;
 }
 
 /// Items 1 and 4: every seed card live, with a chart that has grown a line.

@@ -300,6 +300,7 @@ async fn profile(browser: &Browser, seconds: u64) -> anyhow::Result<()> {
         .devtools("Profiler.setSamplingInterval", serde_json::json!({ "interval": 500 }))
         .await?;
     browser.devtools("Profiler.start", serde_json::json!({})).await?;
+    // The sampling window itself (a measurement period, like `REPORT_EVERY`): nothing is waited for.
     tokio::time::sleep(Duration::from_secs(seconds)).await;
     let stopped = browser.devtools("Profiler.stop", serde_json::json!({})).await?;
     browser.devtools("Profiler.disable", serde_json::json!({})).await?;
