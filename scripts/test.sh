@@ -67,8 +67,8 @@ cargo fetch --locked
 cargo build --release --locked -p sensor-node -p e2e
 (cd frontend && trunk build --release --offline)
 
-step "first-load size of the dashboard (budget 200 KiB gzip)"
-scripts/first-load.sh 200
+step "first-load size of the dashboard (budget 215 KiB gzip)"
+scripts/first-load.sh 215
 
 step "clippy: lints, and no cutting of outside text at a byte index (clippy.toml) — native and wasm"
 cargo clippy --locked --workspace --all-targets --quiet

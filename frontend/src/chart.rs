@@ -39,6 +39,17 @@ pub struct Plot {
     pub x_ticks: Vec<Tick>,
     pub y_ticks: Vec<Tick>,
     pub marks: Vec<Mark>,
+    /// Where readings were lost (the first point after a gap), as x positions.
+    pub gaps: Vec<f64>,
+}
+
+/// What a chart plots: points oldest first, broker switches and gaps (times of the first reading after readings
+/// were lost).
+#[derive(Debug, Clone, Copy)]
+pub struct Data<'a> {
+    pub points: &'a [Point],
+    pub switches: &'a [Switch],
+    pub gaps: &'a [u64],
 }
 
 /// Where the time axis starts: the history window before `to_ms`, narrowed to where the data starts so a young
@@ -50,15 +61,15 @@ pub fn start_of_axis(points: &[Point], to_ms: u64, window_ms: u64, min_span_ms: 
 }
 
 /// Time steps the x axis may use, in ms.
-const TIME_STEPS: [u64; 10] = [
-    5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,
+const TIME_STEPS: [u64; 14] = [
+    5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000,
+    10_800_000, 21_600_000,
 ];
 
-/// Plots `points` (oldest first) over `[from_ms, to_ms]`, using at most `max_points` points for the line; with
-/// `ticks`, also chooses about `ticks` round ticks per axis.
+/// Plots `data` over `[from_ms, to_ms]`, using at most `max_points` points for the line; with `ticks`, also
+/// chooses about `ticks` round ticks per axis.
 pub fn plot(
-    points: &[Point],
-    switches: &[Switch],
+    Data { points, switches, gaps }: Data,
     from_ms: u64,
     to_ms: u64,
     area: Area,
@@ -91,6 +102,11 @@ pub fn plot(
             failback: s.failback,
             to: s.to.clone(),
         })
+        .collect();
+    plot.gaps = gaps
+        .iter()
+        .filter(|g| **g >= from_ms && **g <= to_ms)
+        .map(|g| x(*g))
         .collect();
     if ticks > 0 && !visible.is_empty() {
         plot.y_ticks = nice_ticks(low, high, ticks)
@@ -173,6 +189,14 @@ mod tests {
         height: 50.0,
     };
 
+    fn data<'a>(points: &'a [Point], switches: &'a [Switch]) -> Data<'a> {
+        Data {
+            points,
+            switches,
+            gaps: &[],
+        }
+    }
+
     fn point(at_ms: u64, value: f64) -> Point {
         Point {
             at_ms,
@@ -185,7 +209,7 @@ mod tests {
     #[test]
     fn draws_the_line_across_the_area_and_marks_the_latest_point() {
         let points = [point(0, 10.0), point(500, 20.0), point(1_000, 15.0)];
-        let p = plot(&points, &[], 0, 1_000, AREA, 100, 0);
+        let p = plot(data(&points, &[]), 0, 1_000, AREA, 100, 0);
         assert_eq!(p.line.len(), 3);
         assert_eq!(p.line[0].0, 0.0);
         let (x, y) = p.latest.expect("latest");
@@ -197,7 +221,7 @@ mod tests {
     #[test]
     fn thins_long_histories_but_always_keeps_the_last_point() {
         let points: Vec<Point> = (0..600).map(|i| point(i * 1_000, i as f64)).collect();
-        let p = plot(&points, &[], 0, 599_000, AREA, 100, 0);
+        let p = plot(data(&points, &[]), 0, 599_000, AREA, 100, 0);
         assert!(p.line.len() <= 101);
         assert_eq!(p.latest.map(|(x, _)| x), Some(100.0));
     }
@@ -217,8 +241,21 @@ mod tests {
                 failback: true,
             },
         ];
-        let p = plot(&points, &switches, 60_000, 120_000, AREA, 100, 4);
+        let gaps = [30_000, 100_000];
+        let p = plot(
+            Data {
+                points: &points,
+                switches: &switches,
+                gaps: &gaps,
+            },
+            60_000,
+            120_000,
+            AREA,
+            100,
+            4,
+        );
         assert_eq!(p.marks.len(), 1);
+        assert_eq!(p.gaps.len(), 1, "only the gap inside the window");
         assert_eq!(p.marks[0].x, 50.0);
         assert_eq!(
             p.x_ticks.iter().map(|t| t.value as u64).collect::<Vec<_>>(),

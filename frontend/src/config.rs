@@ -7,8 +7,11 @@
 //! {"brokers": [{"name": "broker-primary", "url": "ws://HOST:9001"},
 //!              {"name": "broker-secondary", "url": "ws://HOST:9002"}],
 //!  "thresholds": {"temperature": {"warn_above": 35, "crit_above": 38, "for_seconds": 30, "clear_margin": 1}},
-//!  "history_minutes": 10}
+//!  "history_minutes": 10, "history_hours": 24}
 //! ```
+//!
+//! `history_minutes` is the live window the cards and the detail chart hold in memory; `history_hours` is how long
+//! the browser keeps readings in IndexedDB (`archive`), for the longer chart ranges, reloads and CSV export.
 
 #[cfg(target_arch = "wasm32")]
 pub mod load;
@@ -31,6 +34,10 @@ pub const MAX_BROKERS: usize = 8;
 pub const DEFAULT_HISTORY_MINUTES: u32 = 10;
 /// Most history `history_minutes` may ask for.
 pub const MAX_HISTORY_MINUTES: u32 = 60;
+/// Hours of readings the browser stores when `config.json` does not say.
+pub const DEFAULT_HISTORY_HOURS: u32 = 24;
+/// Most stored history `history_hours` may ask for (a week).
+pub const MAX_HISTORY_HOURS: u32 = 168;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct BrokerConfig {
@@ -52,10 +59,17 @@ pub struct Config {
     pub thresholds: ThresholdOverrides,
     #[serde(default = "default_history_minutes")]
     pub history_minutes: u32,
+    /// Hours of readings kept in the browser (IndexedDB); 0 stores nothing.
+    #[serde(default = "default_history_hours")]
+    pub history_hours: u32,
 }
 
 fn default_history_minutes() -> u32 {
     DEFAULT_HISTORY_MINUTES
+}
+
+fn default_history_hours() -> u32 {
+    DEFAULT_HISTORY_HOURS
 }
 
 /// Stands for the page's host name in a broker URL of `config.json`, e.g. `ws://{host}:9001`.
@@ -86,6 +100,8 @@ pub enum ConfigError {
     BadClearMargin(String, f64),
     #[error("history_minutes in {CONFIG_PATH} is {0}; expected 1 to {MAX_HISTORY_MINUTES}")]
     BadHistory(u32),
+    #[error("history_hours in {CONFIG_PATH} is {0}; expected 0 (store nothing) to {MAX_HISTORY_HOURS}")]
+    BadHistoryHours(u32),
 }
 
 impl Config {
@@ -131,6 +147,9 @@ impl Config {
         if !(1..=MAX_HISTORY_MINUTES).contains(&self.history_minutes) {
             return Err(ConfigError::BadHistory(self.history_minutes));
         }
+        if self.history_hours > MAX_HISTORY_HOURS {
+            return Err(ConfigError::BadHistoryHours(self.history_hours));
+        }
         Ok(())
     }
 
@@ -141,6 +160,11 @@ impl Config {
 
     pub fn history_ms(&self) -> u64 {
         u64::from(self.history_minutes) * 60_000
+    }
+
+    /// How long readings stay in the browser's store; 0: none are stored.
+    pub fn stored_ms(&self) -> u64 {
+        u64::from(self.history_hours) * 3_600_000
     }
 
     /// The brokers on the page's own host: `ws://HOST:9001` and `ws://HOST:9002` (`wss://` on an https page,
@@ -161,6 +185,7 @@ impl Config {
             brokers,
             thresholds: Vec::new(),
             history_minutes: DEFAULT_HISTORY_MINUTES,
+            history_hours: DEFAULT_HISTORY_HOURS,
         }
     }
 
@@ -212,6 +237,7 @@ mod tests {
         assert_eq!(c.brokers[0].url, "ws://10.0.0.5:9001");
         assert_eq!(c.brokers[1].username.as_deref(), Some("dash"));
         assert_eq!(c.history_ms(), 5 * 60_000);
+        assert_eq!(c.stored_ms(), u64::from(DEFAULT_HISTORY_HOURS) * 3_600_000);
         assert_eq!(c.threshold_table().level("temperature", 31.0), Level::Warn);
         let table = c.threshold_table();
         let temperature = table.for_type("temperature");
@@ -222,6 +248,7 @@ mod tests {
     fn the_shipped_config_is_valid_and_writes_out_the_default_thresholds() {
         let c = Config::parse(include_str!("../config.json")).expect("frontend/config.json is valid");
         assert_eq!(c.history_minutes, DEFAULT_HISTORY_MINUTES);
+        assert_eq!(c.history_hours, DEFAULT_HISTORY_HOURS);
         for (name, defaults) in default_thresholds() {
             assert_eq!(c.threshold_table().get(name), Some(&defaults), "{name}");
         }
@@ -259,6 +286,10 @@ mod tests {
             (
                 r#"{"brokers":[{"name":"a","url":"ws://h:1"}],"history_minutes":0}"#,
                 "history_minutes",
+            ),
+            (
+                r#"{"brokers":[{"name":"a","url":"ws://h:1"}],"history_hours":169}"#,
+                "history_hours in config.json is 169; expected 0 (store nothing) to 168",
             ),
             (
                 r#"{"brokers":[{"name":"a","url":"ws://h:1"}],"thresholds":{"t":{"warn_above":9,"for_seconds":-1}}}"#,

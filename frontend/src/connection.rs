@@ -4,7 +4,7 @@
 //! the session's, every interpretation the dashboard's.
 
 mod client_id;
-mod clock;
+pub(crate) mod clock;
 mod frames;
 mod socket;
 
@@ -44,7 +44,7 @@ enum Wake {
 
 /// Starts one session task per configured broker and the clock that drives them; they run as long as the page.
 pub fn start(config: &Config, dashboard: RwSignal<Dashboard>) {
-    let inbox = Rc::new(Inbox::new(dashboard));
+    let inbox = Inbox::new(dashboard);
     let client_id = client_id::for_this_tab();
     log!("MQTT client id {client_id}");
     let mut wakes = Vec::new();

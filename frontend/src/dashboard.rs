@@ -7,6 +7,7 @@ mod alert;
 mod broker;
 mod history;
 mod liveness;
+mod saved;
 mod sensor;
 mod sequence;
 mod timeline;
@@ -14,15 +15,17 @@ mod timeline;
 pub use broker::BrokerHealth;
 pub use history::{History, Point, HISTORY_POINTS};
 pub use liveness::{Liveness, DEFAULT_INTERVAL_MS, MIN_STALE_MS, STALE_INTERVALS};
+pub use saved::{SavedSensor, SequenceParts};
 pub use sensor::{Latest, Sensor, SensorSummary, Switch};
 pub use sequence::MAX_TRACKED_GAPS;
 pub use timeline::{Entry, Filter, Group, Kind, Timeline, TIMELINE_CAPACITY};
 
+use crate::archive::Record;
 use crate::config::{ThresholdTable, DEFAULT_HISTORY_MINUTES};
 use crate::session::{Delivery, Phase, PhaseChange};
 use sensor::Rules;
-use sensor_wire::{clip, parse_message, Message};
-use std::collections::BTreeMap;
+use sensor_wire::{clip, parse_message, unit_for, Message};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Longest rejection reason kept for display.
 const MAX_REASON_CHARS: usize = 200;
@@ -67,6 +70,28 @@ pub struct Dashboard {
     history_ms: u64,
     /// The latest time any event carried.
     now_ms: u64,
+    /// What the store has not taken yet, while the store is on (`keep_for_store`).
+    unstored: Option<Unstored>,
+}
+
+/// Readings counted, and the cards they changed, since the store last took them.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Unstored {
+    records: Vec<Record>,
+    changed: BTreeSet<String>,
+    /// Most records kept between two takes; the rest are only counted (`skipped`), not even copied.
+    most: usize,
+    skipped: u64,
+}
+
+/// One batch for the store: the readings counted since the last batch and the saved state of every card they (or
+/// duplicates) changed, taken together so that the counters stored always match the readings stored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoreBatch {
+    pub records: Vec<Record>,
+    pub sensors: Vec<SavedSensor>,
+    /// Readings counted but beyond what one batch keeps (`keep_for_store`'s `most`): not stored.
+    pub skipped: u64,
 }
 
 impl Default for Dashboard {
@@ -95,6 +120,66 @@ impl Dashboard {
             thresholds,
             history_ms,
             now_ms: 0,
+            unstored: None,
+        }
+    }
+
+    /// From now on, every reading counted is also kept for the store until `take_for_store`, at most `most` of
+    /// them between two takes (the first ones; the shell takes once a second, so this bounds the rows a second);
+    /// beyond that they are only counted.
+    pub fn keep_for_store(&mut self, most: usize) {
+        self.unstored.get_or_insert_with(Unstored::default).most = most;
+    }
+
+    /// What was counted since the last call; `None` while the store is off or nothing changed.
+    pub fn take_for_store(&mut self) -> Option<StoreBatch> {
+        let unstored = self.unstored.as_mut()?;
+        if unstored.changed.is_empty() {
+            return None;
+        }
+        let most = unstored.most;
+        let Unstored {
+            records,
+            changed,
+            skipped,
+            ..
+        } = std::mem::replace(
+            unstored,
+            Unstored {
+                most,
+                ..Unstored::default()
+            },
+        );
+        let sensors = changed
+            .iter()
+            .filter_map(|name| self.sensors.get(name))
+            .map(Sensor::saved)
+            .collect();
+        Some(StoreBatch {
+            records,
+            sensors,
+            skipped,
+        })
+    }
+
+    /// Cards as they were saved, with their stored readings (oldest first) as chart history; before anything is
+    /// received. A card already present (something arrived first) keeps what it has.
+    pub fn restore(&mut self, saved: Vec<SavedSensor>, records: &[Record]) {
+        for s in saved {
+            if !self.sensors.contains_key(&s.name) {
+                let index = self.sensors.len();
+                let sensor = Sensor::restored(s, index, self.history_ms);
+                self.sensors.insert(sensor.name.clone(), sensor);
+            }
+        }
+        for r in records {
+            if let Some(sensor) = self.sensors.get_mut(&r.sensor) {
+                // Older than what the card already has is ignored by the history itself.
+                sensor.history.push(r.at_ms, r.value);
+            }
+        }
+        for sensor in self.sensors.values_mut() {
+            sensor.revision += 1;
         }
     }
 
@@ -191,11 +276,34 @@ impl Dashboard {
         match parse_message(&delivery.topic, &delivery.payload) {
             Ok(Message::Reading(reading)) => {
                 let index = self.sensors.len();
+                let room = self.unstored.as_ref().map(|u| u.records.len() < u.most);
+                let record = room.filter(|room| *room).map(|_| Record {
+                    sensor: reading.sensor.as_str().to_owned(),
+                    boot: reading.boot.clone().unwrap_or_default(),
+                    seq: reading.seq,
+                    at_ms,
+                    value: reading.value,
+                    unit: reading
+                        .unit
+                        .clone()
+                        .or_else(|| unit_for(reading.sensor.as_str()).map(str::to_owned)),
+                    broker_used: reading.broker_used.clone(),
+                });
                 let card = self
                     .sensors
                     .entry(reading.sensor.as_str().to_owned())
                     .or_insert_with_key(|name| Sensor::new(name.clone(), index, history_ms));
-                card.apply_reading(reading, delivery.retained, at_ms, &rules, &mut self.timeline);
+                let counted = card.apply_reading(reading, delivery.retained, at_ms, &rules, &mut self.timeline);
+                if let Some(unstored) = self.unstored.as_mut() {
+                    if !delivery.retained && !unstored.changed.contains(card.name.as_str()) {
+                        unstored.changed.insert(card.name.clone());
+                    }
+                    match record {
+                        Some(record) if counted => unstored.records.push(record),
+                        None if counted => unstored.skipped += 1,
+                        _ => {}
+                    }
+                }
             }
             Ok(Message::Status(status)) => {
                 let index = self.sensors.len();

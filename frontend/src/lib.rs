@@ -7,9 +7,11 @@
 //! `view::components`, and `view::chart`, which renders plots as SVG and is pure too). Data flows one way: broker →
 //! session → dashboard → view; no module outside `view` imports from it.
 
+pub mod archive;
 pub mod chart;
 pub mod config;
 pub mod dashboard;
+pub mod offline_shell;
 pub mod session;
 pub mod view;
 
@@ -19,3 +21,5 @@ mod connection;
 pub mod diagnostics;
 #[cfg(target_arch = "wasm32")]
 pub mod panic_banner;
+#[cfg(target_arch = "wasm32")]
+mod storage;

@@ -198,6 +198,24 @@ impl Stack {
         self.nginx.as_ref().map(Nginx::url)
     }
 
+    /// SIGTERMs every sensor (each flushes its outbox and exits 0) and returns what each delivered, by type, as its
+    /// `stopped` line says.
+    pub async fn stop_sensors(&mut self, timeout: std::time::Duration) -> anyhow::Result<Vec<(String, u64)>> {
+        for sensor in &mut self.sensors {
+            sensor.terminate()?;
+        }
+        let mut delivered = Vec::new();
+        for sensor in &mut self.sensors {
+            let kind = sensor.spec().sensor_type.clone();
+            let exit = sensor.wait_exit(timeout).await?;
+            anyhow::ensure!(exit.success(), "sensor-{kind} exited with {exit}");
+            let summary = crate::failover_scenario::StopSummary::from_log(&sensor.log_text())
+                .ok_or_else(|| anyhow::anyhow!("sensor-{kind} wrote no `stopped` line"))?;
+            delivered.push((kind, summary.delivered()));
+        }
+        Ok(delivered)
+    }
+
     /// Every log of the stack, each under a heading.
     pub fn logs(&self) -> String {
         let mut out = String::new();

@@ -14,7 +14,6 @@
 //! Sensors start only once the page is subscribed on both brokers, so everything they sample is the page's to show.
 
 use e2e::dashboard_page::{wait_brokers_connected, DashboardView};
-use e2e::failover_scenario::StopSummary;
 use e2e::fault_proxy::{Fault, FaultProxy};
 use e2e::{Browser, SensorSpec, Stack, StackConfig};
 use std::time::Duration;
@@ -93,26 +92,6 @@ async fn wait_every_reading_counted(browser: &Browser, delivered: &[(String, u64
     .await
 }
 
-/// SIGTERMs the sensors (they flush and exit 0) and returns what each delivered, as its `stopped` line says.
-async fn stop_sensors(stack: &mut Stack) -> anyhow::Result<Vec<(String, u64)>> {
-    let mut delivered = Vec::new();
-    for sensor in stack.sensors() {
-        sensor.terminate()?;
-    }
-    for sensor in stack.sensors() {
-        let exit = sensor.wait_exit(STOP_TIMEOUT).await?;
-        anyhow::ensure!(
-            exit.success(),
-            "sensor-{} exited with {exit}",
-            sensor.spec().sensor_type
-        );
-        let summary = StopSummary::from_log(&sensor.log_text())
-            .ok_or_else(|| anyhow::anyhow!("sensor-{} wrote no `stopped` line", sensor.spec().sensor_type))?;
-        delivered.push((sensor.spec().sensor_type.clone(), summary.delivered()));
-    }
-    Ok(delivered)
-}
-
 /// Cuts the page's link to the primary with `fault` for `CUT_FOR`, while the sensors publish there; then every
 /// card must count every reading.
 async fn cut_the_page_from_the_primary(fault: Fault) {
@@ -141,7 +120,7 @@ async fn cut_the_page_from_the_primary(fault: Fault) {
                 "{sensor} was not on the primary during the cut: {card:?}"
             );
         }
-        let delivered = stop_sensors(&mut stack).await?;
+        let delivered = stack.stop_sensors(STOP_TIMEOUT).await?;
         wait_every_reading_counted(&browser, &delivered).await
     }
     .await;
@@ -182,7 +161,7 @@ async fn readings_a_dying_primary_held_back_from_the_page_reach_it_through_the_s
                 .then_some(())
         })
         .await?;
-        let delivered = stop_sensors(&mut stack).await?;
+        let delivered = stack.stop_sensors(STOP_TIMEOUT).await?;
         wait_every_reading_counted(&browser, &delivered).await
     }
     .await;
@@ -220,7 +199,7 @@ async fn a_page_reloaded_during_a_failover_counts_every_reading_from_the_reload_
         })
         .await?;
         wait_readings(&browser, 10).await?;
-        let delivered = stop_sensors(&mut stack).await?;
+        let delivered = stack.stop_sensors(STOP_TIMEOUT).await?;
         let complete = |v: &DashboardView| {
             delivered.iter().all(|(sensor, n)| {
                 let Some(drawn) = drawn_before(sensor) else {

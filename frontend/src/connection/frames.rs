@@ -1,7 +1,9 @@
 //! Shell: decouples ingest from rendering. Events from every broker are buffered and applied to the
 //! `RwSignal<Dashboard>` in one `update` per animation frame, so 5,000 messages a second cost one redraw per frame.
 //! A hidden tab gets no animation frames: then the clock flushes, and a full buffer flushes at once, so the buffer
-//! stays bounded. Decides nothing about the events themselves.
+//! stays bounded. A page being hidden or closed (`pagehide`, `visibilitychange`) applies the buffer at once, so
+//! what was acknowledged to a broker is in the model before the store's keeper writes its last batch. Decides
+//! nothing about the events themselves.
 
 use crate::dashboard::{Dashboard, Event};
 use leptos::prelude::*;
@@ -26,14 +28,24 @@ pub struct Inbox {
 }
 
 impl Inbox {
-    pub fn new(dashboard: RwSignal<Dashboard>) -> Self {
-        Self {
+    pub fn new(dashboard: RwSignal<Dashboard>) -> Rc<Self> {
+        let inbox = Rc::new(Self {
             dashboard,
             buffer: RefCell::new(Vec::new()),
             frame_requested: Cell::new(false),
             last_flush_ms: Cell::new(0),
             last_model_tick_ms: Cell::new(0),
+        });
+        let hidden = Rc::clone(&inbox);
+        let on_hide = Closure::<dyn FnMut()>::new(move || hidden.flush());
+        if let Some(window) = web_sys::window() {
+            for event in ["pagehide", "visibilitychange"] {
+                let _ = window.add_event_listener_with_callback(event, on_hide.as_ref().unchecked_ref());
+            }
         }
+        // Listens as long as the page lives.
+        on_hide.forget();
+        inbox
     }
 
     /// Queues events for the next frame.

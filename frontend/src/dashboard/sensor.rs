@@ -6,12 +6,13 @@
 use super::alert::Alert;
 use super::history::History;
 use super::liveness::{Cadence, Evidence, Liveness};
+use super::saved::SavedSensor;
 use super::sequence::{Sequence, Verdict};
 use super::timeline::{Kind, Timeline};
 use crate::config::{Level, ThresholdTable};
 use sensor_wire::{unit_for, Presence, Reading, Status};
 
-/// Most broker switches remembered per sensor for the chart.
+/// Most broker switches, and most gaps, remembered per sensor for the chart.
 pub const MAX_SWITCHES: usize = 32;
 
 /// The reading a card shows.
@@ -78,6 +79,8 @@ pub struct Sensor {
     pub duplicates: u64,
     pub history: History,
     pub switches: Vec<Switch>,
+    /// When a reading arrived after readings of its boot were lost (the chart marks gaps), oldest first.
+    pub gaps: Vec<u64>,
     pub state: Liveness,
     /// The level of the value shown, as it is now.
     pub alert: Level,
@@ -101,6 +104,7 @@ impl Sensor {
             duplicates: 0,
             history: History::new(history_ms),
             switches: Vec::new(),
+            gaps: Vec::new(),
             state: Liveness::Live,
             alert: Level::Ok,
             revision: 0,
@@ -127,7 +131,15 @@ impl Sensor {
             .or_else(|| unit_for(&self.name))
     }
 
-    pub fn apply_reading(&mut self, reading: Reading, retained: bool, at_ms: u64, rules: &Rules, log: &mut Timeline) {
+    /// Applies a reading; whether it counted as a new one (not retained, not a duplicate): what the store keeps.
+    pub fn apply_reading(
+        &mut self,
+        reading: Reading,
+        retained: bool,
+        at_ms: u64,
+        rules: &Rules,
+        log: &mut Timeline,
+    ) -> bool {
         let latest = Latest {
             value: reading.value,
             unit: reading.unit,
@@ -140,6 +152,7 @@ impl Sensor {
         };
         self.revision += 1;
         self.heard_ms = self.heard_ms.max(at_ms);
+        let mut counted = false;
         if retained {
             // A broker's last known value: shown until something newer arrives, never counted. Both brokers may hold
             // one, and the primary's may be old after a failover, so keep the newer of two retained values.
@@ -151,13 +164,18 @@ impl Sensor {
                 self.show(latest, rules);
             }
         } else {
+            let lost_before = self.sequence.lost();
             let verdict = match latest.seq {
                 Some(seq) => self.sequence.observe(latest.boot.as_deref(), seq),
                 None => Verdict::Newest,
             };
+            counted = verdict != Verdict::Duplicate;
             match verdict {
                 Verdict::Newest => {
                     self.readings += 1;
+                    if self.sequence.lost() > lost_before {
+                        push_bounded(&mut self.gaps, at_ms);
+                    }
                     self.note_switch(&latest, rules, log);
                     self.show(latest, rules);
                 }
@@ -166,6 +184,34 @@ impl Sensor {
             }
         }
         self.settle(at_ms, rules, log);
+        counted
+    }
+
+    /// What a reload needs to continue this card where it was (its history points come from the stored readings).
+    pub fn saved(&self) -> SavedSensor {
+        SavedSensor {
+            name: self.name.clone(),
+            readings: self.readings,
+            duplicates: self.duplicates,
+            sequence: self.sequence.parts(),
+            switches: self.switches.clone(),
+            gaps: self.gaps.clone(),
+            latest: self.latest.clone(),
+        }
+    }
+
+    /// A card as saved, before anything new arrived: its last value (as not live: it is judged by the clock like
+    /// any other), counters and chart marks.
+    pub fn restored(saved: SavedSensor, index: usize, history_ms: u64) -> Self {
+        let mut sensor = Self::new(saved.name, index, history_ms);
+        sensor.readings = saved.readings;
+        sensor.duplicates = saved.duplicates;
+        sensor.sequence = Sequence::from_parts(saved.sequence);
+        sensor.switches = saved.switches;
+        sensor.gaps = saved.gaps;
+        sensor.heard_ms = saved.latest.as_ref().map_or(0, |l| l.received_ms);
+        sensor.latest = saved.latest;
+        sensor
     }
 
     pub fn apply_status(&mut self, status: Status, at_ms: u64, rules: &Rules, log: &mut Timeline) {
@@ -205,14 +251,14 @@ impl Sensor {
             &self.name,
             format!("{} → {}", shown.broker_used, next.broker_used),
         );
-        self.switches.push(Switch {
-            at_ms: next.received_ms,
-            to: next.broker_used.clone(),
-            failback,
-        });
-        if self.switches.len() > MAX_SWITCHES {
-            self.switches.remove(0);
-        }
+        push_bounded(
+            &mut self.switches,
+            Switch {
+                at_ms: next.received_ms,
+                to: next.broker_used.clone(),
+                failback,
+            },
+        );
     }
 
     /// Recomputes liveness, alert level and the alert raised, and logs the transitions of liveness and of the alert
@@ -293,6 +339,14 @@ impl Sensor {
             alert: self.alert,
             raised: self.raised(),
         }
+    }
+}
+
+/// Appends, forgetting the oldest beyond `MAX_SWITCHES`.
+fn push_bounded<T>(list: &mut Vec<T>, item: T) {
+    list.push(item);
+    if list.len() > MAX_SWITCHES {
+        list.remove(0);
     }
 }
 

@@ -32,6 +32,7 @@ struct Gap {
     lost: bool,
 }
 
+/// Saved as `SequenceParts` with each batch, so a reload continues the count where it was (`saved.rs`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Sequence {
     boot: Option<String>,
@@ -43,7 +44,51 @@ pub struct Sequence {
     lost: u64,
 }
 
+/// A `Sequence` as plain numbers for the store: boot, first, highest, lost, and each gap as `[start, end, lost]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SequenceParts {
+    pub boot: Option<String>,
+    pub first: u64,
+    pub highest: u64,
+    pub lost: u64,
+    pub gaps: Vec<[u64; 3]>,
+}
+
 impl Sequence {
+    pub fn parts(&self) -> SequenceParts {
+        SequenceParts {
+            boot: self.boot.clone(),
+            first: self.first,
+            highest: self.highest,
+            lost: self.lost,
+            gaps: self.gaps.iter().map(|g| [g.start, g.end, u64::from(g.lost)]).collect(),
+        }
+    }
+
+    /// A sequence from its parts; gaps that are empty or out of order (damaged rows) are left out.
+    pub fn from_parts(parts: SequenceParts) -> Self {
+        let mut gaps = VecDeque::new();
+        let mut floor = parts.first;
+        for [start, end, lost] in parts.gaps {
+            if start < end && start > floor && end <= parts.highest {
+                gaps.push_back(Gap {
+                    start,
+                    end,
+                    lost: lost != 0,
+                });
+                floor = end;
+            }
+        }
+        gaps.truncate(MAX_TRACKED_GAPS);
+        Self {
+            boot: parts.boot,
+            first: parts.first,
+            highest: parts.highest,
+            gaps,
+            lost: parts.lost,
+        }
+    }
+
     pub fn lost(&self) -> u64 {
         self.lost
     }

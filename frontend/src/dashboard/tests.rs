@@ -381,6 +381,7 @@ fn configured_thresholds_replace_the_defaults_of_their_type() {
 }
 
 mod alerts;
+mod store;
 
 #[test]
 fn broker_outages_and_recoveries_go_to_the_timeline_once_each() {

@@ -20,6 +20,9 @@ pub fn sparkline(plot: &Plot, height: f64) -> String {
     for m in &plot.marks {
         mark_line(&mut svg, m.failback, m.x, 0.0, height);
     }
+    for x in &plot.gaps {
+        line(&mut svg, "mark gap", (*x, 0.0), (*x, height));
+    }
     svg.open("path").attr("class", "line").path("d", &plot.line);
     if let Some((x, y)) = plot.latest {
         svg.open("circle")
@@ -57,6 +60,9 @@ pub fn detailed(plot: &Plot, area: Area, unit: &str, latest: &str, time_label: &
     }
     // The right edge of the last label in each row, so labels of nearby marks go to different rows.
     let mut rows = [f64::NEG_INFINITY; LABEL_ROWS];
+    for x in &plot.gaps {
+        line(&mut svg, "mark gap", (*x, area.top), (*x, bottom));
+    }
     for (i, m) in plot.marks.iter().enumerate() {
         mark_line(&mut svg, m.failback, m.x, area.top, bottom);
         let what = if m.failback { "failback" } else { "failover" };
@@ -151,6 +157,7 @@ mod tests {
                     to: broker.into(),
                 },
             ],
+            gaps: vec![70.0],
         }
     }
 
@@ -162,6 +169,7 @@ mod tests {
             ">t60000</text>",
             "class=\"mark failover\"",
             "class=\"mark failback\"",
+            "class=\"mark gap\"",
             "class=\"mark-label end\"",
             "failover → &lt;b&gt;",
             "d=\"M0.0,1.0L2.0,3.0\"",
@@ -197,10 +205,10 @@ mod tests {
             let names: Vec<&str> = found.iter().map(|e| e.name.as_str()).collect();
             prop_assert_eq!(
                 names,
-                ["rect", "line", "text", "line", "text", "line", "text", "line", "text", "path", "circle", "text"]
+                ["rect", "line", "text", "line", "text", "line", "line", "text", "line", "text", "path", "circle", "text"]
             );
             let attrs: usize = found.iter().map(|e| e.attrs.len()).sum();
-            prop_assert_eq!(attrs, 5 + 4 * (5 + 3) + 2 + 4 + 3);
+            prop_assert_eq!(attrs, 5 + 4 * (5 + 3) + 5 + 2 + 4 + 3);
             let texts: Vec<&str> = found.iter().filter_map(|e| e.text.as_deref()).collect();
             let y_label = if unit.is_empty() { "25.5".to_owned() } else { format!("25.5 {unit}") };
             let failover = format!("failover → {broker}");

@@ -21,6 +21,11 @@
 //! `RecalcStyleDuration`), in ms per second. `--profile=S` samples the main thread with the DevTools `Profiler` for
 //! S seconds right after the warm-up of each pass and prints the functions with the most self time (that pass's
 //! figures then include the profiler's overhead).
+//!
+//! History (issue 12): the page stores every reading in IndexedDB as shipped (`history_hours` 24). Each row also
+//! prints the store's batch writes in the period (`wasmBindings.history_write_stats()`: count, and the time from a
+//! transaction's start to its commit, p50 / p95 / max) and the origin's stored size
+//! (`navigator.storage.estimate().usage`); the summary the same over the measured window.
 
 use anyhow::Context;
 use e2e::browser::devtools::{self, HotFunction};
@@ -62,6 +67,14 @@ return { frames: window.__frames.splice(0), lat: window.__lat.splice(0), age: wi
          wasm: window.wasmBindings && window.wasmBindings.wasm_memory_bytes ? window.wasmBindings.wasm_memory_bytes() : 0,
          cards: document.querySelectorAll('[data-sensor]').length,
          dom: document.getElementsByTagName('*').length };
+"#;
+/// The store's writes so far and the origin's stored bytes.
+const STORE_JS: &str = r#"
+const w = window.wasmBindings;
+const s = w && w.history_write_stats ? JSON.parse(w.history_write_stats()) : { batches: 0, records: 0, failures: 0, times_ms: [] };
+const usage = navigator.storage && navigator.storage.estimate
+  ? navigator.storage.estimate().then(e => e.usage || 0) : Promise.resolve(0);
+return usage.then(usage => ({ batches: s.batches, records: s.records, failures: s.failures, times: s.times_ms, usage }));
 "#;
 const VALUES_JS: &str = r#"
 return [...document.querySelectorAll('[data-sensor]')].map(c => [c.dataset.sensor,
@@ -228,6 +241,10 @@ struct Summary {
     heap: (f64, f64),
     wasm: (f64, f64),
     together: f64,
+    /// Batch write times (ms) p50 / p95 / max over the measured window, batches, readings written, failures.
+    writes: ([f64; 3], u64, u64, u64),
+    /// Stored bytes at the end (MB).
+    stored_mb: f64,
     current: bool,
     profiled: bool,
 }
@@ -254,9 +271,9 @@ async fn main() -> anyhow::Result<()> {
         "| pass | offered (msg/s) | published (msg/s) | sensors | duration (s) | renderer CPU (cores) | Chromium CPU \
          (cores) | main thread task / script / layout+style (ms/s) | frame p50 / p95 / p99 (ms) | latency p50 / p95 (ms) \
          | value age p50 / p95 (ms) | JS heap after warm-up (MB) | wasm memory (MB) | heap + wasm, max (MB) | all cards current 1 s after the \
-         last publish |"
+         last publish | store batches (readings, failures) | batch write p50 / p95 / max (ms) | stored (MB) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for s in &summaries {
         let (renderer, chromium, main) = match s.cpu {
             Some((cpu, [task, script, layout])) => (
@@ -268,7 +285,8 @@ async fn main() -> anyhow::Result<()> {
         };
         println!(
             "| {}{} | {:.0} | {:.0} | {} | {:.0} | {renderer} | {chromium} | {main} | {:.1} / {:.1} / {:.1} \
-             | {:.0} / {:.0} | {:.0} / {:.0} | {:.1}–{:.1} | {:.1}–{:.1} | {:.1} | {} |",
+             | {:.0} / {:.0} | {:.0} / {:.0} | {:.1}–{:.1} | {:.1}–{:.1} | {:.1} | {} | {} ({}, {}) | {:.0} / {:.0} / {:.0} \
+             | {:.1} |",
             s.pass.label(),
             if s.profiled { " (profiled)" } else { "" },
             s.report.offered_rate(),
@@ -287,7 +305,14 @@ async fn main() -> anyhow::Result<()> {
             s.wasm.0,
             s.wasm.1,
             s.together,
-            if s.current { "yes" } else { "no" }
+            if s.current { "yes" } else { "no" },
+            s.writes.1,
+            s.writes.2,
+            s.writes.3,
+            s.writes.0[0],
+            s.writes.0[1],
+            s.writes.0[2],
+            s.stored_mb
         );
     }
     Ok(())
@@ -342,12 +367,15 @@ async fn run_pass(args: &Args, pass: Pass) -> anyhow::Result<Summary> {
     let mut generator = tokio::spawn(async move { publish_load(port, &plan).await });
     println!(
         "| t (s) | renderer CPU (cores) | Chromium CPU (cores) | task / script / layout+style (ms/s) | frames \
-         | frame p50 (ms) | p95 | p99 | max | latency p50 (ms) | p95 | age p50 (ms) | p95 | JS heap (MB) | wasm (MB) | cards | DOM nodes |"
+         | frame p50 (ms) | p95 | p99 | max | latency p50 (ms) | p95 | age p50 (ms) | p95 | JS heap (MB) | wasm (MB) | cards | DOM nodes \
+         | store writes | write p50 / p95 / max (ms) | stored (MB) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     let start = Instant::now();
     let (mut all_frames, mut all_lat, mut all_age) = (Vec::new(), Vec::new(), Vec::new());
     let (mut heaps, mut wasms) = (Vec::new(), Vec::new());
+    let mut all_writes = Vec::new();
+    let mut batches_seen = 0u64;
     let mut last = Clocks::read(&browser).await;
     let mut last_t = 0.0;
     // The clocks at the end of the warm-up, and the latest ones of the measured window.
@@ -356,7 +384,7 @@ async fn run_pass(args: &Args, pass: Pass) -> anyhow::Result<Summary> {
     // One row per reporting period (and a last, shorter one when the generator ends); the page's probe buffers in
     // between.
     let mut report_every = tokio::time::interval_at((start + REPORT_EVERY).into(), REPORT_EVERY);
-    let report = loop {
+    let (report, written, stored_mb) = loop {
         let finished = tokio::select! {
             _ = report_every.tick() => None,
             result = &mut generator => Some(result??),
@@ -368,9 +396,22 @@ async fn run_pass(args: &Args, pass: Pass) -> anyhow::Result<Summary> {
         let wasm = v["wasm"].as_f64().unwrap_or(0.0) / 1e6;
         let t = start.elapsed().as_secs_f64();
         let (cpu, [task, script, layout]) = now.since(&last);
+        let store = browser.execute(STORE_JS, vec![]).await?;
+        let batches = store["batches"].as_u64().unwrap_or(0);
+        let times = numbers(&store, "times");
+        // The writes of this period: the newest `batches - batches_seen` of the kept times.
+        let mut writes: Vec<f64> = times[times.len().saturating_sub((batches - batches_seen) as usize)..].to_vec();
+        batches_seen = batches;
+        let stored_mb = store["usage"].as_f64().unwrap_or(0.0) / 1e6;
+        let written = (
+            batches,
+            store["records"].as_u64().unwrap_or(0),
+            store["failures"].as_u64().unwrap_or(0),
+        );
         println!(
             "| {t:.0} | {:.3} | {:.3} | {task:.0} / {script:.0} / {layout:.0} | {} | {:.1} | {:.1} | {:.1} | {:.1} \
-             | {:.0} | {:.0} | {:.0} | {:.0} | {heap:.1} | {wasm:.1} | {} | {} |",
+             | {:.0} | {:.0} | {:.0} | {:.0} | {heap:.1} | {wasm:.1} | {} | {} | {} | {:.0} / {:.0} / {:.0} \
+             | {stored_mb:.1} |",
             cpu.renderer_cores,
             cpu.chromium_cores,
             frames.len(),
@@ -383,13 +424,18 @@ async fn run_pass(args: &Args, pass: Pass) -> anyhow::Result<Summary> {
             percentile(&mut age, 0.5),
             percentile(&mut age, 0.95),
             v["cards"],
-            v["dom"]
+            v["dom"],
+            writes.len(),
+            percentile(&mut writes, 0.5),
+            percentile(&mut writes, 0.95),
+            writes.last().copied().unwrap_or(f64::NAN),
         );
         // A row counts when its whole period lies after the warm-up.
         if last_t >= args.warmup as f64 {
             all_frames.extend(frames);
             all_lat.extend(lat);
             all_age.extend(age);
+            all_writes.extend(writes);
             heaps.push(heap);
             wasms.push(wasm);
             if let Some((_, end)) = &mut measured {
@@ -397,7 +443,7 @@ async fn run_pass(args: &Args, pass: Pass) -> anyhow::Result<Summary> {
             }
         }
         if let Some(report) = finished {
-            break report;
+            break (report, written, stored_mb);
         }
         if measured.is_none() && t >= args.warmup as f64 {
             measured = Some((now.clone(), None));
@@ -473,6 +519,17 @@ async fn run_pass(args: &Args, pass: Pass) -> anyhow::Result<Summary> {
         heap: range(&heaps),
         wasm: range(&wasms),
         together,
+        writes: (
+            [
+                percentile(&mut all_writes, 0.5),
+                percentile(&mut all_writes, 0.95),
+                all_writes.last().copied().unwrap_or(f64::NAN),
+            ],
+            written.0,
+            written.1,
+            written.2,
+        ),
+        stored_mb,
         current: shown.is_ok(),
         profiled,
         report,

@@ -2,9 +2,9 @@
 //! as vertical marks. Redraws only when a new history point (bucket) or switch appears, so a card costs at most
 //! one redraw per bucket (1 s with 10 minutes of history, never under `MIN_BUCKET_MS`) however fast readings come;
 //! and only while its card is on screen (`CardVisibility`): an off-screen chart is brought up to date when it
-//! scrolls in. The SVG's content comes from `view::chart::sparkline`.
+//! scrolls in. The SVG's content comes from `view::chart::sparkline`; `data-points` says how many points it drew.
 
-use crate::chart::{plot, start_of_axis, Area};
+use crate::chart::{plot, start_of_axis, Area, Data};
 use crate::view::app::DashboardContext;
 use crate::view::chart::sparkline;
 use crate::view::components::CardVisibility;
@@ -30,6 +30,7 @@ struct Drawn {
     points_added: u64,
     switches: usize,
     last_switch_ms: Option<u64>,
+    last_gap_ms: Option<u64>,
 }
 
 /// `revision` changes whenever the sensor does (see `SensorGrid`).
@@ -57,6 +58,7 @@ pub fn Sparkline(name: String, revision: ReadSignal<u64>) -> impl IntoView {
                     points_added: s.history.added(),
                     switches: s.switches.len(),
                     last_switch_ms: s.switches.last().map(|w| w.at_ms),
+                    last_gap_ms: s.gaps.last().copied(),
                 })
             })
         }
@@ -66,18 +68,25 @@ pub fn Sparkline(name: String, revision: ReadSignal<u64>) -> impl IntoView {
         move |_| {
             let _ = key.get(); // read, not only tracked: a memo computes (and subscribes to its sources) when read
             ctx.dashboard.with_untracked(|d| {
-                let Some(s) = d.sensor(&name) else { return String::new() };
+                let Some(s) = d.sensor(&name) else {
+                    return (String::new(), 0);
+                };
                 let to = s.history.latest().map_or(0, |p| p.at_ms);
                 let from = start_of_axis(s.history.points(), to, s.history.window_ms(), MIN_SPAN_MS);
-                sparkline(
-                    &plot(s.history.points(), &s.switches, from, to, AREA, MAX_POINTS, 0),
-                    HEIGHT,
-                )
+                let data = Data {
+                    points: s.history.points(),
+                    switches: &s.switches,
+                    gaps: &s.gaps,
+                };
+                let plotted = plot(data, from, to, AREA, MAX_POINTS, 0);
+                (sparkline(&plotted, HEIGHT), plotted.line.len())
             })
         }
     });
+    let svg = move || drawn.with(|(svg, _)| svg.clone());
+    let points = move || drawn.with(|(_, n)| *n);
     let label = format!("{name}: history");
     view! {
-        <svg class="spark" data-chart=name viewBox="0 0 240 48" role="img" aria-label=label inner_html=drawn></svg>
+        <svg class="spark" data-chart=name data-points=points viewBox="0 0 240 48" role="img" aria-label=label inner_html=svg></svg>
     }
 }

@@ -1,0 +1,171 @@
+//! Shell: keeps the store in step with the dashboard. On the page's beat (the worker clock, not throttled in a
+//! background tab) it takes what the model counted since the last batch (`Dashboard::take_for_store`) and writes
+//! it in one transaction once a second; once a minute it folds and prunes (`Store::maintain`) and reads the oldest
+//! stored time. A page being hidden or closed writes at once. At most `MAX_STORED_PER_SECOND` readings a second are
+//! stored (the model keeps the first ones of each batch: `Dashboard::keep_for_store`): a browser's IndexedDB takes
+//! a few thousand rows a second at best, and the page must stay fast; the rest are counted as not stored, which the
+//! page shows. While the database is slower than that, batches wait in memory, at most `MAX_UNWRITTEN` readings;
+//! beyond that the oldest are dropped and counted the same way.
+
+use super::{committed, note_write, Store};
+use crate::dashboard::{Dashboard, StoreBatch};
+use leptos::logging::warn;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// How often a batch is written.
+const WRITE_EVERY_MS: f64 = 1_000.0;
+/// How often old readings are folded and pruned.
+const MAINTAIN_EVERY_MS: f64 = 60_000.0;
+/// Transactions in flight before further batches wait in memory.
+const MAX_IN_FLIGHT: u32 = 3;
+/// Readings waiting to be written, at most.
+const MAX_UNWRITTEN: usize = 100_000;
+/// Readings stored one by one per second of batches, at most.
+pub const MAX_STORED_PER_SECOND: usize = 1_000;
+
+pub struct Keeper {
+    pub store: Rc<Store>,
+    dashboard: RwSignal<Dashboard>,
+    /// The oldest stored time, for `[data-field="history-since"]`.
+    pub since: RwSignal<Option<u64>>,
+    /// Bumped when stored rows changed in a way charts must reread (maintenance, clearing).
+    pub changed: RwSignal<u64>,
+    waiting: RefCell<StoreBatch>,
+    in_flight: Cell<u32>,
+    last_write_ms: Cell<f64>,
+    last_maintain_ms: Cell<f64>,
+    maintaining: Cell<bool>,
+    /// Readings counted but not stored (above `MAX_STORED_PER_SECOND`, or the database too far behind).
+    pub not_stored: RwSignal<u64>,
+}
+
+impl Keeper {
+    /// Starts keeping `dashboard` in `store`, telling `since` the oldest stored time and bumping `changed` when
+    /// stored rows changed; lives as long as the page.
+    pub fn start(
+        store: Rc<Store>,
+        dashboard: RwSignal<Dashboard>,
+        since: RwSignal<Option<u64>>,
+        changed: RwSignal<u64>,
+        not_stored: RwSignal<u64>,
+    ) -> Rc<Keeper> {
+        let keeper = Rc::new(Keeper {
+            store,
+            dashboard,
+            since,
+            changed,
+            waiting: RefCell::new(StoreBatch::default()),
+            in_flight: Cell::new(0),
+            last_write_ms: Cell::new(0.0),
+            last_maintain_ms: Cell::new(f64::NEG_INFINITY),
+            maintaining: Cell::new(false),
+            not_stored,
+        });
+        let beat = Rc::clone(&keeper);
+        crate::connection::clock::start(move || beat.beat());
+        // Hidden (tab switched, window closed, page reloaded): write now, while the page can.
+        let hidden = Rc::clone(&keeper);
+        let on_hide = Closure::<dyn FnMut()>::new(move || hidden.flush(true));
+        if let Some(window) = web_sys::window() {
+            for event in ["pagehide", "visibilitychange"] {
+                let _ = window.add_event_listener_with_callback(event, on_hide.as_ref().unchecked_ref());
+            }
+        }
+        on_hide.forget();
+        keeper
+    }
+
+    fn beat(self: &Rc<Self>) {
+        let now = js_sys::Date::now();
+        if now - self.last_write_ms.get() >= WRITE_EVERY_MS {
+            self.flush(false);
+        }
+        if now - self.last_maintain_ms.get() >= MAINTAIN_EVERY_MS && !self.maintaining.get() {
+            self.last_maintain_ms.set(now);
+            self.maintaining.set(true);
+            let keeper = Rc::clone(self);
+            spawn_local(async move {
+                if let Err(e) = keeper.store.maintain(now as u64).await {
+                    warn!("history: folding old readings failed: {e}");
+                }
+                keeper.refresh_since().await;
+                keeper.changed.update(|n| *n += 1);
+                keeper.maintaining.set(false);
+            });
+        }
+    }
+
+    /// Reads the oldest stored time again.
+    pub async fn refresh_since(&self) {
+        match self.store.oldest_ms().await {
+            Ok(oldest) => self.since.set(oldest),
+            Err(e) => warn!("history: cannot read the oldest stored time: {e}"),
+        }
+    }
+
+    /// Takes what the model counted and starts writing it (with whatever waits) now, unless `MAX_IN_FLIGHT`
+    /// writes are still going and it is not `urgent`; a transaction opened after this call sees these rows.
+    pub fn flush(self: &Rc<Self>, urgent: bool) {
+        self.last_write_ms.set(js_sys::Date::now());
+        let taken = self.dashboard.try_update_untracked(Dashboard::take_for_store).flatten();
+        let mut waiting = self.waiting.borrow_mut();
+        let mut skipped = 0;
+        if let Some(batch) = taken {
+            skipped += batch.skipped;
+            waiting.records.extend(batch.records);
+            for saved in batch.sensors {
+                match waiting.sensors.iter_mut().find(|s| s.name == saved.name) {
+                    Some(old) => *old = saved,
+                    None => waiting.sensors.push(saved),
+                }
+            }
+            let excess = waiting.records.len().saturating_sub(MAX_UNWRITTEN);
+            waiting.records.drain(..excess);
+            skipped += excess as u64;
+        }
+        if skipped > 0 {
+            self.not_stored.update(|n| *n += skipped);
+        }
+        if waiting.sensors.is_empty() || (self.in_flight.get() >= MAX_IN_FLIGHT && !urgent) {
+            return;
+        }
+        let batch = std::mem::take(&mut *waiting);
+        drop(waiting);
+        let started = js_sys::Date::now();
+        let tx = match self.store.begin_write(&batch) {
+            Ok(tx) => tx,
+            Err(e) => {
+                note_write(&Err(e.clone()), batch.records.len());
+                warn!("history: cannot write {} readings: {e}", batch.records.len());
+                return;
+            }
+        };
+        self.in_flight.set(self.in_flight.get() + 1);
+        let keeper = Rc::clone(self);
+        spawn_local(async move {
+            let outcome = committed(&tx).await.map(|()| js_sys::Date::now() - started);
+            note_write(&outcome, batch.records.len());
+            if let Err(e) = &outcome {
+                warn!("history: writing {} readings failed: {e}", batch.records.len());
+            }
+            if keeper.since.get_untracked().is_none() {
+                keeper.since.set(batch.records.iter().map(|r| r.at_ms).min());
+            }
+            keeper.in_flight.set(keeper.in_flight.get() - 1);
+        });
+    }
+
+    /// Deletes everything stored; the cards keep what they show.
+    pub async fn clear(&self) -> Result<(), String> {
+        self.waiting.borrow_mut().records.clear();
+        self.store.clear().await?;
+        self.since.set(None);
+        self.changed.update(|n| *n += 1);
+        Ok(())
+    }
+}

@@ -1,0 +1,165 @@
+// The dashboard's offline app shell: a service worker that keeps the last page it saw (index.html, the wasm, js and
+// css that trunk names with a content hash, config.json) in one cache, so that the page loads, and connects straight
+// to the brokers, while the web server is down. It only ever answers GETs for its own origin; the brokers'
+// WebSockets never pass through it. Plain JS with no build step: trunk copies it into the dist as it is
+// (index.html, rel="copy-file"); the page registers it (src/offline_shell/registration.rs). See docs/offline.md.
+//
+// Rules, per URL (query strings ignored):
+// - the page (navigations to the scope or to index.html) and config.json: network first; when the network fails or
+//   answers 5xx, the saved copy, marked with the header `x-served-from: cache` (the page gets a
+//   <meta name="served-from" content="cache"> as well: the page cannot read its own headers);
+// - build files with a content hash in their name (name-<hex>.wasm|js|css, name-<hex>_bg.wasm: the ones nginx
+//   marks immutable): cache first;
+// - other build files (.wasm|.js|.css without a hash: wasm-bindgen's snippets/<crate>-<id>/inline0.js): network
+//   first, as nginx has them revalidated;
+// - after the page came from the network, the build files it no longer names are deleted: a new deploy replaces
+//   the old one on the next load, and the cache holds one build (trunk names every build file in index.html);
+// - never saved: error responses, redirects, anything not same-origin.
+// Installing saves the page, config.json and every build file the page names, so the first visit is enough.
+'use strict';
+
+// A new name here (a change of these rules) drops every older cache of this worker when it activates.
+const CACHE = 'dashboard-shell-v1';
+const CACHE_PREFIX = 'dashboard-shell-';
+// A file of the build (this worker aside), and one named by its content hash: nginx.conf's immutable pattern.
+const BUILD_FILE = /\.(?:wasm|js|css)$/i;
+const HASHED = /-[0-9a-f]{8,16}(?:_bg)?\.(?:wasm|js|css)$/i;
+// A quoted reference to a build file in index.html (href="/x-1a2b….js", import … from '/x-1a2b….js').
+const BUILD_REF = /["']([^"'\s<>]+\.(?:wasm|js|css))["']/gi;
+const MARKER = 'x-served-from';
+const META = '<meta name="served-from" content="cache">';
+
+const scope = new URL(self.registration.scope);
+const PAGE = scope.href;
+const CONFIG = new URL('config.json', scope).href;
+const WORKER = keyOf(self.location.href);
+
+/** The cache key of a URL: without query or fragment. */
+function keyOf(url) {
+  const u = new URL(url);
+  return u.origin + u.pathname;
+}
+
+/** Whether the cache key `key` is a file of the build this worker looks after. */
+function isBuildFile(key) {
+  const url = new URL(key);
+  return url.origin === scope.origin && url.pathname.startsWith(scope.pathname) && BUILD_FILE.test(url.pathname)
+    && key !== WORKER;
+}
+
+/** The build files `html` names, as cache keys. */
+function namedBuildFiles(html) {
+  return new Set(Array.from(html.matchAll(BUILD_REF), (m) => keyOf(new URL(m[1], PAGE))).filter(isBuildFile));
+}
+
+function saveable(response) {
+  return response.ok && response.type === 'basic' && !response.redirected;
+}
+
+self.addEventListener('install', (event) => {
+  self.skipWaiting();
+  event.waitUntil(
+    saveShell().catch((error) => console.warn('offline shell: could not save the page yet:', error)),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith(CACHE_PREFIX) && name !== CACHE) await caches.delete(name);
+      }
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (url.origin !== scope.origin || !url.pathname.startsWith(scope.pathname)) return;
+  const key = keyOf(url);
+  if (key === CONFIG) {
+    event.respondWith(networkFirst(event, CONFIG));
+  } else if (request.mode === 'navigate' && (key === PAGE || key === PAGE + 'index.html')) {
+    event.respondWith(networkFirst(event, PAGE));
+  } else if (isBuildFile(key)) {
+    event.respondWith(HASHED.test(url.pathname) ? cacheFirst(request, key) : networkFirst(event, key));
+  }
+});
+
+/** Installing: the page, config.json and every build file the page names (the hashed ones mostly from the HTTP
+ * cache: the page has just loaded them). */
+async function saveShell() {
+  const cache = await caches.open(CACHE);
+  const page = await fetch(PAGE, { cache: 'no-cache' });
+  if (!saveable(page)) throw new Error(`${PAGE}: HTTP ${page.status}`);
+  const html = await page.clone().text();
+  await cache.put(PAGE, page);
+  const config = await fetch(CONFIG, { cache: 'no-cache' });
+  if (saveable(config)) await cache.put(CONFIG, config);
+  for (const file of namedBuildFiles(html)) {
+    if (await cache.match(file, { ignoreVary: true })) continue;
+    const response = await fetch(file, { cache: HASHED.test(file) ? 'default' : 'no-cache' });
+    if (saveable(response)) await cache.put(file, response);
+  }
+}
+
+/** The page, config.json and unhashed build files: the server's answer, unless it cannot give one. */
+async function networkFirst(event, key) {
+  let response;
+  try {
+    response = await fetch(event.request);
+  } catch (error) {
+    const saved = await savedCopy(key);
+    if (saved) return saved;
+    throw error;
+  }
+  if (response.status >= 500) return (await savedCopy(key)) || response;
+  if (saveable(response)) event.waitUntil(save(key, response.clone()));
+  return response;
+}
+
+async function save(key, response) {
+  const cache = await caches.open(CACHE);
+  if (key !== PAGE) {
+    await cache.put(key, response);
+    return;
+  }
+  const html = await response.clone().text();
+  await cache.put(key, response);
+  const named = namedBuildFiles(html);
+  for (const request of await cache.keys()) {
+    const saved = keyOf(request.url);
+    if (isBuildFile(saved) && !named.has(saved)) await cache.delete(request);
+  }
+}
+
+/** The saved copy of `key`, marked as such; undefined if there is none. */
+async function savedCopy(key) {
+  const cache = await caches.open(CACHE);
+  const saved = await cache.match(key, { ignoreVary: true });
+  if (!saved) return undefined;
+  const headers = new Headers(saved.headers);
+  headers.set(MARKER, 'cache');
+  // The body is stored decoded: these would describe the bytes nginx sent, not these.
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  let body = saved.body;
+  if (key === PAGE) {
+    // After <head>, before anything else: the CSP header and the loader's nonce stay as they were, a pair.
+    body = (await saved.text()).replace(/<head(\s[^>]*)?>/i, (head) => head + META);
+  }
+  return new Response(body, { status: saved.status, statusText: saved.statusText, headers });
+}
+
+/** Hashed assets never change under one name: the saved copy if there is one, else the network's (then saved). */
+async function cacheFirst(request, key) {
+  const cache = await caches.open(CACHE);
+  const saved = await cache.match(key, { ignoreVary: true });
+  if (saved) return saved;
+  const response = await fetch(request);
+  if (saveable(response)) await cache.put(key, response.clone());
+  return response;
+}
