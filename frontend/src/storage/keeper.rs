@@ -1,7 +1,9 @@
 //! Shell: keeps the store in step with the dashboard. On the page's beat (the worker clock, not throttled in a
 //! background tab) it takes what the model counted since the last batch (`Dashboard::take_for_store`) and writes
 //! it in one transaction once a second; once a minute it folds and prunes (`Store::maintain`) and reads the oldest
-//! stored time. A page being hidden or closed writes at once. At most `MAX_STORED_PER_SECOND` readings a second are
+//! stored time. The cards' saved state goes with a batch every `CARDS_EVERY_MS`, and whenever the page is hidden
+//! or exports, so after a crash (no `pagehide`) a card's counters may lag its stored readings by those seconds. A
+//! page being hidden or closed writes at once. At most `MAX_STORED_PER_SECOND` readings a second are
 //! stored (the model keeps the first ones of each batch: `Dashboard::keep_for_store`): a browser's IndexedDB takes
 //! a few thousand rows a second at best, and the page must stay fast; the rest are counted as not stored, which the
 //! page shows. While the database is slower than that, batches wait in memory, at most `MAX_UNWRITTEN` readings;
@@ -26,7 +28,10 @@ const MAX_IN_FLIGHT: u32 = 3;
 /// Readings waiting to be written, at most.
 const MAX_UNWRITTEN: usize = 100_000;
 /// Readings stored one by one per second of batches, at most.
-pub const MAX_STORED_PER_SECOND: usize = 1_000;
+pub const MAX_STORED_PER_SECOND: usize = 200;
+/// How often the cards' saved state goes with a batch (and whenever the page is hidden or exports): 500 cards
+/// rewritten every second cost more than the readings.
+const CARDS_EVERY_MS: f64 = 5_000.0;
 
 pub struct Keeper {
     pub store: Rc<Store>,
@@ -38,6 +43,8 @@ pub struct Keeper {
     waiting: RefCell<StoreBatch>,
     in_flight: Cell<u32>,
     last_write_ms: Cell<f64>,
+    /// When the cards' saved state was last written.
+    last_cards_ms: Cell<f64>,
     last_maintain_ms: Cell<f64>,
     maintaining: Cell<bool>,
     /// Readings counted but not stored (above `MAX_STORED_PER_SECOND`, or the database too far behind).
@@ -62,6 +69,7 @@ impl Keeper {
             waiting: RefCell::new(StoreBatch::default()),
             in_flight: Cell::new(0),
             last_write_ms: Cell::new(0.0),
+            last_cards_ms: Cell::new(0.0),
             last_maintain_ms: Cell::new(f64::NEG_INFINITY),
             maintaining: Cell::new(false),
             not_stored,
@@ -131,10 +139,22 @@ impl Keeper {
         if skipped > 0 {
             self.not_stored.update(|n| *n += skipped);
         }
-        if waiting.sensors.is_empty() || (self.in_flight.get() >= MAX_IN_FLIGHT && !urgent) {
+        let now = js_sys::Date::now();
+        let cards_due = urgent || now - self.last_cards_ms.get() >= CARDS_EVERY_MS;
+        let nothing = waiting.records.is_empty() && (waiting.sensors.is_empty() || !cards_due);
+        if nothing || (self.in_flight.get() >= MAX_IN_FLIGHT && !urgent) {
             return;
         }
-        let batch = std::mem::take(&mut *waiting);
+        let batch = StoreBatch {
+            records: std::mem::take(&mut waiting.records),
+            sensors: if cards_due {
+                self.last_cards_ms.set(now);
+                std::mem::take(&mut waiting.sensors)
+            } else {
+                Vec::new()
+            },
+            skipped: 0,
+        };
         drop(waiting);
         let started = js_sys::Date::now();
         let tx = match self.store.begin_write(&batch) {
