@@ -8,8 +8,8 @@
 //! - The primary dies while the page's link to it is black-holed: what the primary had acknowledged to the sensors
 //!   but could not pass to the page is gone with it; the sensors send it again to the secondary (their replay
 //!   window), and the page counts every reading.
-//! - The tab is reloaded during a failover (the primary SIGKILLed just before): what the page counted before the
-//!   reload is the old page's business; every reading from the reload on must be counted by the new one, none lost.
+//! - The tab is reloaded during a failover (the primary SIGKILLed just before): the new page continues the old
+//!   one's counts from the browser's store (issue 12); every reading from the reload on must be counted, none lost.
 //!
 //! Sensors start only once the page is subscribed on both brokers, so everything they sample is the page's to show.
 
