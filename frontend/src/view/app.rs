@@ -56,6 +56,9 @@ impl HistoryContext {
     }
 }
 
+/// How long the page waits for its store before it connects without history.
+const RESTORE_TIMEOUT_MS: u32 = 5_000;
+
 /// Opens the store and restores the cards and their recent history into `dashboard`; `None` (and why, logged) when
 /// history is off or the browser refuses.
 async fn restore(retention: Retention, history_ms: u64, dashboard: &mut Dashboard) -> Result<Store, String> {
@@ -103,7 +106,18 @@ pub fn App() -> impl IntoView {
         let retention = Retention {
             keep_ms: config.stored_ms(),
         };
-        let store = restore(retention, config.history_ms(), &mut restored).await;
+        // A store that does not open in time (a browser's IndexedDB can hang on open) must not keep the page from
+        // its brokers: then it runs without history.
+        let store = {
+            let restoring = std::pin::pin!(restore(retention, config.history_ms(), &mut restored));
+            let late = gloo_timers::future::TimeoutFuture::new(RESTORE_TIMEOUT_MS);
+            match futures::future::select(restoring, late).await {
+                futures::future::Either::Left((store, _)) => store,
+                futures::future::Either::Right(_) => Err(format!(
+                    "the browser's store did not open within {RESTORE_TIMEOUT_MS} ms"
+                )),
+            }
+        };
         dashboard.set(restored);
         connection::start(&config, dashboard);
         // After the connection, so that on `pagehide` its buffered readings reach the model before the keeper
