@@ -47,7 +47,8 @@ pub struct Keeper {
     last_cards_ms: Cell<f64>,
     last_maintain_ms: Cell<f64>,
     maintaining: Cell<bool>,
-    /// Readings counted but not stored (above `MAX_STORED_PER_SECOND`, or the database too far behind).
+    /// Readings counted but not stored (above `MAX_STORED_PER_SECOND`, the database too far behind, or a failed
+    /// write).
     pub not_stored: RwSignal<u64>,
 }
 
@@ -162,6 +163,7 @@ impl Keeper {
             Err(e) => {
                 note_write(&Err(e.clone()), batch.records.len());
                 warn!("history: cannot write {} readings: {e}", batch.records.len());
+                self.not_stored.update(|n| *n += batch.records.len() as u64);
                 return;
             }
         };
@@ -172,6 +174,7 @@ impl Keeper {
             note_write(&outcome, batch.records.len());
             if let Err(e) = &outcome {
                 warn!("history: writing {} readings failed: {e}", batch.records.len());
+                keeper.not_stored.update(|n| *n += batch.records.len() as u64);
             }
             if keeper.since.get_untracked().is_none() {
                 keeper.since.set(batch.records.iter().map(|r| r.at_ms).min());
