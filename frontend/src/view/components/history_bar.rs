@@ -68,7 +68,7 @@ pub fn HistoryBar() -> impl IntoView {
             </button>
             <button type="button" data-action="clear-history" disabled=off on:click=clear>"Clear history"</button>
             <span class="note" data-field="history-not-stored" data-count=move || history.not_stored.get() hidden=move || history.not_stored.get() == 0>
-                {move || format!("{} readings not stored (above {MAX_STORED_PER_SECOND} a second)", history.not_stored.get())}
+                {move || format!("{} readings not stored (over {MAX_STORED_PER_SECOND} a second, or a write failed: see the console)", history.not_stored.get())}
             </span>
             <span class="note" data-field="history-note" role="status">{move || note.get()}</span>
         </section>
