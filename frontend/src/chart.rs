@@ -197,18 +197,13 @@ mod tests {
         }
     }
 
-    fn point(at_ms: u64, value: f64) -> Point {
-        Point {
-            at_ms,
-            value,
-            min: value,
-            max: value,
-        }
-    }
-
     #[test]
     fn draws_the_line_across_the_area_and_marks_the_latest_point() {
-        let points = [point(0, 10.0), point(500, 20.0), point(1_000, 15.0)];
+        let points = [
+            Point::single(0, 10.0),
+            Point::single(500, 20.0),
+            Point::single(1_000, 15.0),
+        ];
         let p = plot(data(&points, &[]), 0, 1_000, AREA, 100, 0);
         assert_eq!(p.line.len(), 3);
         assert_eq!(p.line[0].0, 0.0);
@@ -220,7 +215,7 @@ mod tests {
 
     #[test]
     fn thins_long_histories_but_always_keeps_the_last_point() {
-        let points: Vec<Point> = (0..600).map(|i| point(i * 1_000, i as f64)).collect();
+        let points: Vec<Point> = (0..600).map(|i| Point::single(i * 1_000, i as f64)).collect();
         let p = plot(data(&points, &[]), 0, 599_000, AREA, 100, 0);
         assert!(p.line.len() <= 101);
         assert_eq!(p.latest.map(|(x, _)| x), Some(100.0));
@@ -228,7 +223,7 @@ mod tests {
 
     #[test]
     fn places_failover_marks_and_round_ticks_inside_the_window() {
-        let points = [point(60_000, 20.0), point(120_000, 30.0)];
+        let points = [Point::single(60_000, 20.0), Point::single(120_000, 30.0)];
         let switches = [
             Switch {
                 at_ms: 90_000,
@@ -269,7 +264,7 @@ mod tests {
 
     #[test]
     fn the_axis_starts_where_the_data_does_within_the_window_and_spans_a_minimum() {
-        let points = [point(100_000, 1.0), point(200_000, 2.0)];
+        let points = [Point::single(100_000, 1.0), Point::single(200_000, 2.0)];
         assert_eq!(start_of_axis(&points, 200_000, 600_000, 30_000), 100_000);
         assert_eq!(start_of_axis(&points, 110_000, 600_000, 30_000), 80_000);
         assert_eq!(start_of_axis(&points, 900_000, 600_000, 30_000), 300_000);

@@ -49,12 +49,7 @@ impl<'a> SeriesBuilder<'a> {
             }
         }
         self.note_broker(r.at_ms, &r.broker_used);
-        self.series.points.push(Point {
-            at_ms: r.at_ms,
-            value: r.value,
-            min: r.value,
-            max: r.value,
-        });
+        self.series.points.push(Point::single(r.at_ms, r.value));
         self.last = Some((r.broker_used.clone(), r.boot.clone(), r.seq));
     }
 
@@ -96,15 +91,6 @@ mod tests {
     use super::*;
     use crate::archive::tests::record;
 
-    fn point(at_ms: u64, value: f64) -> Point {
-        Point {
-            at_ms,
-            value,
-            min: value,
-            max: value,
-        }
-    }
-
     #[test]
     fn rows_become_points_with_switches_where_the_broker_changes_and_gaps_where_seq_jumps() {
         let bucket = Bucket {
@@ -145,7 +131,11 @@ mod tests {
         for (seq, at) in [(1, 1_000), (2, 2_000), (3, 3_000), (4, 4_000)] {
             b.record(&record("t", seq, at, seq as f64, "p"));
         }
-        let live = [point(3_000, 3.0), point(4_000, 4.0), point(5_000, 5.0)];
+        let live = [
+            Point::single(3_000, 3.0),
+            Point::single(4_000, 4.0),
+            Point::single(5_000, 5.0),
+        ];
         let switch = Switch {
             at_ms: 5_000,
             to: "s".into(),

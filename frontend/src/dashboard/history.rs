@@ -24,6 +24,18 @@ pub struct Point {
     pub max: f64,
 }
 
+impl Point {
+    /// One reading as a point of its own: its value is its extremes.
+    pub fn single(at_ms: u64, value: f64) -> Self {
+        Self {
+            at_ms,
+            value,
+            min: value,
+            max: value,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct History {
     window_ms: u64,
@@ -79,12 +91,7 @@ impl History {
             }
             _ => {
                 self.added += 1;
-                self.points.push(Point {
-                    at_ms,
-                    value,
-                    min: value,
-                    max: value,
-                });
+                self.points.push(Point::single(at_ms, value));
             }
         }
         let oldest = at_ms.saturating_sub(self.window_ms);
