@@ -1,30 +1,14 @@
-// The dashboard's offline app shell: a service worker that keeps the last page it saw (index.html, the wasm, js and
-// css that trunk names with a content hash, config.json) in one cache, so that the page loads, and connects straight
-// to the brokers, while the web server is down. It only ever answers GETs for its own origin; the brokers'
-// WebSockets never pass through it. Plain JS with no build step: trunk copies it into the dist as it is
-// (index.html, rel="copy-file"); the page registers it (src/offline_shell/registration.rs). See docs/offline.md.
-//
-// Rules, per URL (query strings ignored):
-// - the page (navigations to the scope or to index.html) and config.json: network first; when the network fails or
-//   answers 5xx, the saved copy, marked with the header `x-served-from: cache` (the page gets a
-//   <meta name="served-from" content="cache"> as well: the page cannot read its own headers);
-// - build files with a content hash in their name (name-<hex>.wasm|js|css, name-<hex>_bg.wasm: the ones nginx
-//   marks immutable): cache first;
-// - other build files (.wasm|.js|.css without a hash: wasm-bindgen's snippets/<crate>-<id>/inline0.js): network
-//   first, as nginx has them revalidated;
-// - after the page came from the network, the build files it no longer names are deleted: a new deploy replaces
-//   the old one on the next load, and the cache holds one build (trunk names every build file in index.html);
-// - never saved: error responses, redirects, anything not same-origin.
-// Installing saves the page, config.json and every build file the page names, so the first visit is enough.
+// The dashboard's offline app shell (docs/offline.md). Copied into the dist as it is: comments stay short, every
+// byte here is part of the first load.
 'use strict';
 
-// A new name here (a change of these rules) drops every older cache of this worker when it activates.
+// A new name drops every older cache of this worker when it activates.
 const CACHE = 'dashboard-shell-v1';
 const CACHE_PREFIX = 'dashboard-shell-';
-// A file of the build (this worker aside), and one named by its content hash: nginx.conf's immutable pattern.
+// A build file, and one named by its content hash (nginx.conf's immutable pattern).
 const BUILD_FILE = /\.(?:wasm|js|css)$/i;
 const HASHED = /-[0-9a-f]{8,16}(?:_bg)?\.(?:wasm|js|css)$/i;
-// A quoted reference to a build file in index.html (href="/x-1a2b….js", import … from '/x-1a2b….js').
+// A quoted reference to a build file in index.html.
 const BUILD_REF = /["']([^"'\s<>]+\.(?:wasm|js|css))["']/gi;
 const MARKER = 'x-served-from';
 const META = '<meta name="served-from" content="cache">';
@@ -89,8 +73,7 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
-/** Installing: the page, config.json and every build file the page names (the hashed ones mostly from the HTTP
- * cache: the page has just loaded them). */
+/** Installing: the page, config.json and every build file the page names. */
 async function saveShell() {
   const cache = await caches.open(CACHE);
   const page = await fetch(PAGE, { cache: 'no-cache' });
@@ -148,7 +131,7 @@ async function savedCopy(key) {
   headers.delete('content-length');
   let body = saved.body;
   if (key === PAGE) {
-    // After <head>, before anything else: the CSP header and the loader's nonce stay as they were, a pair.
+    // After <head>: the CSP header and the loader's nonce stay a pair.
     body = (await saved.text()).replace(/<head(\s[^>]*)?>/i, (head) => head + META);
   }
   return new Response(body, { status: saved.status, statusText: saved.statusText, headers });

@@ -1,7 +1,8 @@
 //! Shell: the browser's store of readings (IndexedDB database `sensor-history`), the only code that touches it.
-//! Stores: `readings` (one row per reading counted, keyed by sensor, boot and seq, so writing a reading twice —
-//! from a replay, both brokers or two tabs — leaves one row), `buckets` (older readings folded by
-//! `archive::fold`) and `sensors` (each card's saved counters, written in the same transaction as its readings).
+//! Stores: `blocks` (the readings counted, one row per sensor, boot and block of `BLOCK_SEQS` sequence numbers,
+//! merged by `seq` on every write, so writing a reading twice — from a replay, both brokers or two tabs — leaves
+//! it stored once), `buckets` (older readings folded by `archive::fold`) and `sensors` (each card's saved
+//! counters, written in the same transaction as its readings).
 //! Every decision — what to store, fold and prune, how rows become charts and CSV — is in `archive` and `dashboard`;
 //! this moves values in and out, once a second in one transaction, never per message.
 
@@ -20,19 +21,28 @@ use wasm_bindgen::JsValue;
 use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStoreParameters, IdbTransaction, IdbTransactionMode};
 
 const DB_NAME: &str = "sensor-history";
-const DB_VERSION: u32 = 1;
-const READINGS: &str = "readings";
+/// Version 1 kept one row per reading (`readings`); version 2 drops those rows.
+const DB_VERSION: u32 = 2;
+const OLD_READINGS: &str = "readings";
+const BLOCKS: &str = "blocks";
 const BUCKETS: &str = "buckets";
 const SENSORS: &str = "sensors";
-/// Index on `[s, t]`: one sensor's rows in time order.
+/// Index on `[s, t]` (buckets): one sensor's rows in time order.
 const BY_SENSOR_TIME: &str = "sensor_time";
-/// Index on `t`: every sensor's rows in time order.
+/// Index on `t`, a row's (first) time: every sensor's rows in time order.
 const BY_TIME: &str = "time";
-/// Most readings read back into the charts when the page loads (500 sensors at 5,000 msg/s fill it in 40 s of
-/// the live window: then the charts start there).
-pub const MAX_RESTORED: u32 = 200_000;
-/// Most readings folded in one maintenance transaction.
-const FOLD_PER_PASS: u32 = 50_000;
+/// Index on `[s, e]` (blocks): one sensor's blocks by their last reading's time.
+const BY_SENSOR_END: &str = "sensor_end";
+/// Index on `e` (blocks): every sensor's blocks by their last reading's time.
+const BY_END: &str = "end";
+/// Sequence numbers per stored block: at 10 readings a second a sensor's block is rewritten about six times
+/// before it is full.
+const BLOCK_SEQS: f64 = 64.0;
+/// Most blocks read back into the charts when the page loads (at most 64 readings each; 500 sensors at 5,000
+/// msg/s fill it in about 40 s of the live window: then the charts start there).
+pub const MAX_RESTORED: u32 = 4_000;
+/// Most blocks folded in one maintenance transaction.
+const FOLD_PER_PASS: u32 = 1_000;
 /// Batch write times remembered for the benchmark.
 const WRITE_TIMES_KEPT: usize = 4_096;
 
@@ -51,19 +61,61 @@ thread_local! {
     pub static STATS: RefCell<WriteStats> = RefCell::new(WriteStats::default());
 }
 
-// The one piece of the store in JavaScript: a batch of readings arrives as one JSON string
-// (`archive::readings_json`) and becomes one `put` per row there, so a batch crosses from wasm once instead of once
-// per field (and the glue costs the first load less than the same loop in wasm).
-#[wasm_bindgen(inline_js = "export function put_readings(store, text) {
+// The one piece of the store in JavaScript. A batch of readings arrives as one JSON string
+// (`archive::readings_json`) and is written as one row per block of `BLOCK_SEQS` consecutive sequence numbers of
+// one sensor and boot (`blocks`, keyed `[s, o, k]`): each block is read, its readings merged by `seq` (one already
+// stored stays as it is) and put back in the same transaction, which then commits. A block packs its readings
+// into typed arrays — `d` (`seq`, time, value for each), `f` (broker index × 2 + has-seq), `bs` (the brokers'
+// names) — which the browser copies in one piece. Readers get one object per reading back (`expand`), in time
+// order. A batch crosses from wasm once, and 5,000 readings a second become some 500 puts: one put per reading
+// kept the browser's database busy on a whole core.
+#[wasm_bindgen(inline_js = "export function put_blocks(store, text, size) {
+  const blocks = new Map(), tx = store.transaction;
   for (const [s, o, q, t, v, u, b, n] of JSON.parse(text)) {
-    const row = { s, o, q, t, v, b, n: n === 1 };
-    if (u !== null) row.u = u;
-    store.put(row);
+    const k = Math.floor(q / size), id = JSON.stringify([s, o, k]);
+    const blk = blocks.get(id) || { s, o, k, u, r: [] };
+    blocks.set(id, blk);
+    if (u !== null) blk.u = u;
+    blk.r.push([q, t, v, b, n]);
   }
+  let left = blocks.size + 1;
+  const commit = () => --left || (tx.commit && tx.commit());
+  for (const { s, o, k, u, r } of blocks.values()) {
+    const got = store.get([s, o, k]);
+    got.onsuccess = () => {
+      const old = got.result && got.result.f ? got.result : null, m = old ? old.f.length : 0;
+      const have = new Set(), bs = old ? old.bs : [];
+      for (let i = 0; i < m; i++) have.add(old.d[3 * i]);
+      const add = r.filter(x => !have.has(x[0]) && have.add(x[0]));
+      const d = new Float64Array(3 * (m + add.length)), f = new Uint8Array(m + add.length);
+      let row = { s, o, k, t: Infinity, e: -Infinity, d, f, bs }, i = m;
+      if (old) { d.set(old.d); f.set(old.f); row = { ...old, d, f }; }
+      for (const [q, t, v, b, n] of add) {
+        const j = bs.indexOf(b);
+        d.set([q, t, v], 3 * i);
+        f[i++] = 2 * (j < 0 ? bs.push(b) - 1 : j) + n;
+        row.t = Math.min(row.t, t); row.e = Math.max(row.e, t);
+      }
+      if (u !== null) row.u = u;
+      store.put(row);
+      commit();
+    };
+  }
+  commit();
+}
+export function expand(rows, from, to) {
+  const out = [];
+  for (const { s, o, u, d, f = [], bs } of rows)
+    for (let i = 0; i < f.length; i++) {
+      const t = d[3 * i + 1];
+      if (t >= from && t <= to) out.push({ s, o, u, q: d[3 * i], t, v: d[3 * i + 2], b: bs[f[i] >> 1], n: !!(f[i] & 1) });
+    }
+  return out.sort((x, y) => x.t - y.t);
 }")]
 extern "C" {
     #[wasm_bindgen(catch)]
-    fn put_readings(store: &web_sys::IdbObjectStore, text: &str) -> Result<(), JsValue>;
+    fn put_blocks(store: &web_sys::IdbObjectStore, text: &str, size: f64) -> Result<(), JsValue>;
+    fn expand(rows: &JsValue, from: f64, to: f64) -> JsValue;
 }
 
 pub struct Store {
@@ -99,7 +151,7 @@ impl Store {
             let open = open.clone();
             move |_| {
                 if let Ok(db) = open.result().map(wasm_bindgen::JsCast::unchecked_into::<IdbDatabase>) {
-                    let _ = create_stores(&db);
+                    create_stores(&db);
                 }
             }
         });
@@ -125,26 +177,21 @@ impl Store {
     /// Starts writing one batch — its readings and the cards' saved state — in one transaction, at once (any
     /// transaction opened after this one sees its rows); `committed` on it says when it is done.
     pub fn begin_write(&self, batch: &StoreBatch) -> Result<IdbTransaction, String> {
-        let tx = self.transaction(&[READINGS, SENSORS], IdbTransactionMode::Readwrite)?;
-        let readings = tx.object_store(READINGS).map_err(|e| describe(&e))?;
+        let tx = self.transaction(&[BLOCKS, SENSORS], IdbTransactionMode::Readwrite)?;
+        let blocks = tx.object_store(BLOCKS).map_err(|e| describe(&e))?;
         let sensors = tx.object_store(SENSORS).map_err(|e| describe(&e))?;
-        if !batch.records.is_empty() {
-            put_readings(&readings, &archive::readings_json(&batch.records)).map_err(|e| describe(&e))?;
-        }
         for s in &batch.sensors {
             sensors.put(&rows::card_to_js(s)).map_err(|e| describe(&e))?;
         }
-        // Nothing more comes: commit now rather than when this task ends, so a page that is going away (the
-        // keeper writes on `pagehide`) has its last batch on its way before it is gone.
-        // `commit` is standard (IndexedDB 3.0); web-sys only marks it so.
-        #[allow(deprecated)]
-        tx.commit().map_err(|e| describe(&e))?;
+        // Commits as soon as its last block is put rather than when this task ends, so a page that is going away
+        // (the keeper writes on `pagehide`) has its last batch on its way before it is gone.
+        put_blocks(&blocks, &archive::readings_json(&batch.records), BLOCK_SEQS).map_err(|e| describe(&e))?;
         Ok(tx)
     }
 
     /// The saved cards and the stored readings since `since_ms` (the first `MAX_RESTORED` of them), oldest first.
     pub async fn load(&self, since_ms: u64) -> Result<(Vec<SavedSensor>, Vec<Record>), String> {
-        let tx = self.transaction(&[READINGS, SENSORS], IdbTransactionMode::Readonly)?;
+        let tx = self.transaction(&[BLOCKS, SENSORS], IdbTransactionMode::Readonly)?;
         let cards = done(
             &tx.object_store(SENSORS)
                 .map_err(|e| describe(&e))?
@@ -153,18 +200,19 @@ impl Store {
         )
         .await?;
         let saved = rows::rows(&cards, rows::card_from_js);
-        let by_time = tx
-            .object_store(READINGS)
-            .and_then(|s| s.index(BY_TIME))
+        let by_end = tx
+            .object_store(BLOCKS)
+            .and_then(|s| s.index(BY_END))
             .map_err(|e| describe(&e))?;
         let since = IdbKeyRange::lower_bound(&(since_ms as f64).into()).map_err(|e| describe(&e))?;
         let all = done(
-            &by_time
+            &by_end
                 .get_all_with_key_and_limit(&since, MAX_RESTORED)
                 .map_err(|e| describe(&e))?,
         )
         .await?;
-        Ok((saved, rows::rows(&all, rows::record_from_js)))
+        let readings = expand(&all, since_ms as f64, f64::INFINITY);
+        Ok((saved, rows::rows(&readings, rows::record_from_js)))
     }
 
     /// The stored rows of one sensor (or of all, with `None`) in `[from_ms, to_ms]`, each kind oldest first.
@@ -174,19 +222,25 @@ impl Store {
         from_ms: u64,
         to_ms: u64,
     ) -> Result<(Vec<Bucket>, Vec<Record>), String> {
-        let tx = self.transaction(&[READINGS, BUCKETS], IdbTransactionMode::Readonly)?;
-        let (index, bounds) = match sensor {
+        let tx = self.transaction(&[BLOCKS, BUCKETS], IdbTransactionMode::Readonly)?;
+        let (from, to) = (from_ms as f64, to_ms as f64);
+        let (bucket_index, buckets_in, block_index, blocks_in) = match sensor {
             Some(s) => (
                 BY_SENSOR_TIME,
-                range(
-                    key(&[s.into(), (from_ms as f64).into()]),
-                    key(&[s.into(), (to_ms as f64).into()]),
-                )?,
+                range(key(&[s.into(), from.into()]), key(&[s.into(), to.into()]))?,
+                BY_SENSOR_END,
+                // A block ending at or after `from` may hold readings in the range; those after `to` are dropped.
+                range(key(&[s.into(), from.into()]), key(&[s.into(), f64::INFINITY.into()]))?,
             ),
-            None => (BY_TIME, range((from_ms as f64).into(), (to_ms as f64).into())?),
+            None => (
+                BY_TIME,
+                range(from.into(), to.into())?,
+                BY_END,
+                IdbKeyRange::lower_bound(&from.into()).map_err(|e| describe(&e))?,
+            ),
         };
         let mut found = Vec::new();
-        for store in [BUCKETS, READINGS] {
+        for (store, index, bounds) in [(BUCKETS, bucket_index, buckets_in), (BLOCKS, block_index, blocks_in)] {
             let index = tx
                 .object_store(store)
                 .and_then(|s| s.index(index))
@@ -195,15 +249,15 @@ impl Store {
         }
         Ok((
             rows::rows(&found[0], rows::bucket_from_js),
-            rows::rows(&found[1], rows::record_from_js),
+            rows::rows(&expand(&found[1], from, to), rows::record_from_js),
         ))
     }
 
     /// The time of the oldest row stored, if any.
     pub async fn oldest_ms(&self) -> Result<Option<u64>, String> {
-        let tx = self.transaction(&[READINGS, BUCKETS], IdbTransactionMode::Readonly)?;
+        let tx = self.transaction(&[BLOCKS, BUCKETS], IdbTransactionMode::Readonly)?;
         let mut oldest: Option<u64> = None;
-        for store in [BUCKETS, READINGS] {
+        for store in [BUCKETS, BLOCKS] {
             let index = tx
                 .object_store(store)
                 .and_then(|s| s.index(BY_TIME))
@@ -222,22 +276,30 @@ impl Store {
         Ok(oldest)
     }
 
-    /// Folds readings older than the full-resolution window into buckets and prunes what is older than the
-    /// retention, in one transaction (at most `FOLD_PER_PASS` readings; the next pass takes the rest).
+    /// Folds blocks whose readings are all older than the full-resolution window into buckets and prunes what is
+    /// older than the retention, in one transaction (at most `FOLD_PER_PASS` blocks; the next pass takes the
+    /// rest). A block still taking readings stays whole until its last one is old enough.
     pub async fn maintain(&self, now_ms: u64) -> Result<usize, String> {
-        let tx = self.transaction(&[READINGS, BUCKETS], IdbTransactionMode::Readwrite)?;
-        let readings = tx.object_store(READINGS).map_err(|e| describe(&e))?;
+        let tx = self.transaction(&[BLOCKS, BUCKETS], IdbTransactionMode::Readwrite)?;
+        let blocks = tx.object_store(BLOCKS).map_err(|e| describe(&e))?;
         let buckets = tx.object_store(BUCKETS).map_err(|e| describe(&e))?;
         let before = IdbKeyRange::upper_bound_with_open(&(self.retention.fold_before(now_ms) as f64).into(), true)
             .map_err(|e| describe(&e))?;
-        let by_time = readings.index(BY_TIME).map_err(|e| describe(&e))?;
+        let by_end = blocks.index(BY_END).map_err(|e| describe(&e))?;
         let old = done(
-            &by_time
+            &by_end
                 .get_all_with_key_and_limit(&before, FOLD_PER_PASS)
                 .map_err(|e| describe(&e))?,
         )
         .await?;
-        let old = rows::rows(&old, rows::record_from_js);
+        // The same range and limit in the same transaction: the keys of exactly those blocks.
+        let old_keys = done(
+            &by_end
+                .get_all_keys_with_key_and_limit(&before, FOLD_PER_PASS)
+                .map_err(|e| describe(&e))?,
+        )
+        .await?;
+        let old = rows::rows(&expand(&old, f64::NEG_INFINITY, f64::INFINITY), rows::record_from_js);
         if let (Some(first), Some(last)) = (old.first(), old.last()) {
             let span = range((first.at_ms as f64).into(), (last.at_ms as f64).into())?;
             let existing = done(
@@ -250,22 +312,16 @@ impl Store {
             for b in archive::fold(&old, &rows::rows(&existing, rows::bucket_from_js)) {
                 buckets.put(&rows::bucket_to_js(&b)).map_err(|e| describe(&e))?;
             }
-            for r in &old {
-                readings
-                    .delete(&key(&[
-                        r.sensor.as_str().into(),
-                        r.boot.as_str().into(),
-                        (r.key_seq() as f64).into(),
-                    ]))
-                    .map_err(|e| describe(&e))?;
-            }
+        }
+        for k in js_sys::Array::from(&old_keys).iter() {
+            blocks.delete(&k).map_err(|e| describe(&e))?;
         }
         let expired = IdbKeyRange::upper_bound_with_open(&(self.retention.prune_before(now_ms) as f64).into(), true)
             .map_err(|e| describe(&e))?;
-        for store in [&buckets, &readings] {
+        for (store, index) in [(&buckets, BY_TIME), (&blocks, BY_END)] {
             let keys = done(
                 &store
-                    .index(BY_TIME)
+                    .index(index)
                     .and_then(|i| i.get_all_keys_with_key(&expired))
                     .map_err(|e| describe(&e))?,
             )
@@ -280,8 +336,8 @@ impl Store {
 
     /// Deletes every stored row and saved card.
     pub async fn clear(&self) -> Result<(), String> {
-        let tx = self.transaction(&[READINGS, BUCKETS, SENSORS], IdbTransactionMode::Readwrite)?;
-        for store in [READINGS, BUCKETS, SENSORS] {
+        let tx = self.transaction(&[BLOCKS, BUCKETS, SENSORS], IdbTransactionMode::Readwrite)?;
+        for store in [BLOCKS, BUCKETS, SENSORS] {
             tx.object_store(store)
                 .and_then(|s| s.clear())
                 .map_err(|e| describe(&e))?;
@@ -290,7 +346,9 @@ impl Store {
     }
 }
 
-fn create_stores(db: &IdbDatabase) -> Result<(), JsValue> {
+/// Brings the database to `DB_VERSION` from whatever it was (nothing, or version 1): each store is created
+/// unless it is there already (then creating it fails, and that is fine).
+fn create_stores(db: &IdbDatabase) {
     let with_key = |path: &[&str]| {
         let p = IdbObjectStoreParameters::new();
         if let [one] = path {
@@ -300,14 +358,22 @@ fn create_stores(db: &IdbDatabase) -> Result<(), JsValue> {
         }
         p
     };
-    let readings = db.create_object_store_with_optional_parameters(READINGS, &with_key(&["s", "o", "q"]))?;
-    let buckets = db.create_object_store_with_optional_parameters(BUCKETS, &with_key(&["s", "t"]))?;
-    for store in [&readings, &buckets] {
-        store.create_index_with_str_sequence(BY_SENSOR_TIME, &names(&["s", "t"]))?;
-        store.create_index_with_str(BY_TIME, "t")?;
-    }
-    db.create_object_store_with_optional_parameters(SENSORS, &with_key(&["s"]))?;
-    Ok(())
+    // Version 1's rows, one per reading: gone with the upgrade (absent on a new database).
+    let _ = db.delete_object_store(OLD_READINGS);
+    let _ = db
+        .create_object_store_with_optional_parameters(BLOCKS, &with_key(&["s", "o", "k"]))
+        .and_then(|blocks| {
+            blocks.create_index_with_str_sequence(BY_SENSOR_END, &names(&["s", "e"]))?;
+            blocks.create_index_with_str(BY_END, "e")?;
+            blocks.create_index_with_str(BY_TIME, "t")
+        });
+    let _ = db
+        .create_object_store_with_optional_parameters(BUCKETS, &with_key(&["s", "t"]))
+        .and_then(|buckets| {
+            buckets.create_index_with_str_sequence(BY_SENSOR_TIME, &names(&["s", "t"]))?;
+            buckets.create_index_with_str(BY_TIME, "t")
+        });
+    let _ = db.create_object_store_with_optional_parameters(SENSORS, &with_key(&["s"]));
 }
 
 /// Remembers a batch write for the benchmark.

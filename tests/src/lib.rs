@@ -31,6 +31,7 @@ pub mod http_get;
 pub mod load_generator;
 pub mod mosquitto_pub;
 pub mod nginx;
+pub mod node_test;
 pub mod ports;
 pub mod process;
 pub mod publish_as;

@@ -38,24 +38,30 @@ fn run_for() -> Duration {
     Duration::from_secs(seconds)
 }
 
-/// The store's readings, read in the page with IndexedDB's own API: rows per sensor, all rows, distinct keys.
+/// The store's readings, read in the page with IndexedDB's own API: readings per sensor, all readings, distinct
+/// keys. The store keeps a block of up to 64 readings of one sensor and boot per row: `d` holds `seq`, time and
+/// value of each.
 const STORED_JS: &str = r#"
 return new Promise((resolve, reject) => {
   const open = indexedDB.open('sensor-history');
   open.onerror = () => reject(String(open.error));
   open.onsuccess = () => {
     const db = open.result;
-    const all = db.transaction(['readings'], 'readonly').objectStore('readings').getAll();
+    const all = db.transaction(['blocks'], 'readonly').objectStore('blocks').getAll();
     all.onerror = () => reject(String(all.error));
     all.onsuccess = () => {
       const perSensor = {};
       const keys = new Set();
-      for (const r of all.result) {
-        perSensor[r.s] = (perSensor[r.s] || 0) + 1;
-        keys.add(JSON.stringify([r.s, r.o, r.q]));
+      let rows = 0;
+      for (const b of all.result) {
+        for (let i = 0; i < b.f.length; i++) {
+          perSensor[b.s] = (perSensor[b.s] || 0) + 1;
+          keys.add(JSON.stringify([b.s, b.o, b.d[3 * i]]));
+          rows += 1;
+        }
       }
       db.close();
-      resolve({perSensor, rows: all.result.length, distinct: keys.size});
+      resolve({perSensor, rows, distinct: keys.size});
     };
   };
 });
@@ -380,4 +386,11 @@ async fn two_tabs_open_over_the_same_period_store_each_reading_once() {
     }
     .await;
     browser.finish(result, stack.dir()).await;
+}
+
+/// `frontend/tests/store_blocks.test.mjs`: the store's JavaScript (blocks, merge by `seq`, commit, `expand`) in
+/// plain node, when node is installed (the scenarios above are its real test).
+#[test]
+fn the_stores_block_merge_passes_its_node_tests() {
+    e2e::node_test::run("frontend/tests/store_blocks.test.mjs");
 }

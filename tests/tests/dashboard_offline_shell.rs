@@ -422,24 +422,9 @@ fn the_new_index_names_the_new_files_and_carries_the_marker() {
     assert!(new_index(html, &[("gone-0011223344556677.css".into(), "x".into())]).is_err());
 }
 
-/// `frontend/tests/sw.test.mjs`: the worker's caching rules in plain node, when node is installed (nothing else
-/// needs it, so the install path does not add it; the Chromium scenario above is the worker's real test).
+/// `frontend/tests/sw.test.mjs`: the worker's caching rules in plain node, when node is installed (the Chromium
+/// scenario above is the worker's real test).
 #[test]
 fn the_workers_caching_rules_pass_their_node_tests() {
-    let script = e2e::artifacts::workspace_root().join("frontend/tests/sw.test.mjs");
-    let output = match std::process::Command::new("node").arg("--test").arg(&script).output() {
-        Ok(output) => output,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("skipped: no `node` on PATH to run {}", script.display());
-            return;
-        }
-        Err(e) => panic!("running node --test {}: {e}", script.display()),
-    };
-    assert!(
-        output.status.success(),
-        "node --test {}:\n{}{}",
-        script.display(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    e2e::node_test::run("frontend/tests/sw.test.mjs");
 }

@@ -1,7 +1,6 @@
 //! Shell: `archive` values as the plain objects stored in IndexedDB, and back. Short property names keep the rows
-//! small: a reading is `{s, o, q, t, v, u, b, n}` (sensor, boot, key seq, time, value, unit, broker, has seq;
-//! written by the JavaScript in `storage.rs` from `archive::readings_json`), keyed
-//! by `[s, o, q]`; a bucket is `{s, t, c, lo, m, hi, b, u, l}` keyed by `[s, t]`; a card is `{s, r, d, q, w, g, l}`
+//! small: a reading comes back from a stored block (the JavaScript in `storage.rs` packs and unpacks them) as
+//! `{s, o, q, t, v, u, b, n}` (sensor, boot, key seq, time, value, unit, broker, has seq); a bucket is `{s, t, c, lo, m, hi, b, u, l}` keyed by `[s, t]`; a card is `{s, r, d, q, w, g, l}`
 //! (counters, sequence, switches, gaps, latest value) keyed by `s`. A row this version cannot read is skipped, never
 //! a panic.
 
