@@ -27,6 +27,7 @@ pub mod dist;
 pub mod failover_scenario;
 pub mod fake_broker;
 pub mod fault_proxy;
+pub mod floor_page;
 pub mod http_get;
 pub mod load_generator;
 pub mod mosquitto_pub;

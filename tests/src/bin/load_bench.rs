@@ -6,13 +6,23 @@
 //!
 //! ```text
 //! cargo run --release -p e2e --bin load_bench -- [RATE=5000] [SENSORS=500] [SECONDS=600] [WARMUP=60] [DROP=0]
-//!     [--quiet-only | --busy-only] [--profile=SECONDS]
+//!     [--quiet-only | --busy-only] [--floor | --floor-only] [--profile=SECONDS]
 //! ```
 //! `DROP` percent of the readings (of every sensor but `load_000`) are numbered but never published, as on a lossy
 //! link: the page then tracks gaps in every sensor's `seq`. Memory is printed both ways: the JS heap
 //! (`performance.memory`) and the wasm linear memory (`wasmBindings.wasm_memory_bytes()`).
 //! Latency: sensor `load_000`'s value is its publish time (ms since the epoch); the page samples it every 100 ms,
 //! so figures include up to one publish interval of the reading's own age. Needs the release dist (see README).
+//!
+//! Floor: `--floor` runs, before the dashboard's passes, a reference pass that shows what headless Chromium itself
+//! costs to receive the same stream, so the dashboard's renderer CPU has a floor to be compared with;
+//! `--floor-only` runs only that. It is the quiet pass in every respect (fresh stack, generator, warm-up, duration,
+//! CPU and frame probes), except that Chromium shows `e2e::floor_page` instead of the dashboard: a hand-written
+//! page that receives, parses and acknowledges every reading as a correct dashboard must, and nothing more (see
+//! that module for what it leaves out). It runs twice, on fresh stacks: `floor: receive + ack` draws nothing;
+//! `floor: receive + ack + draw 20 cards each frame` also writes the values of the cards on screen once per
+//! animation frame, with the dashboard's markup, so latency is measured there too. The page has no store, so its
+//! store columns print `—`, and instead of checking the cards it reports how many readings it received.
 //!
 //! CPU: `renderer` is the utime + stime of Chromium's renderer process(es) (`/proc/<pid>/stat`, see
 //! `e2e::browser::cpu`) per second of wall time, in cores; `Chromium` the same for the browser's whole process tree
@@ -31,6 +41,7 @@ use anyhow::Context;
 use e2e::browser::devtools::{self, HotFunction};
 use e2e::browser::{CpuSample, CpuUse};
 use e2e::dashboard_page::wait_brokers_connected;
+use e2e::floor_page::{self, Variant};
 use e2e::load_generator::{publish_load, sensor_name, LoadPlan, LoadReport};
 use e2e::{Browser, Stack, StackConfig};
 use std::collections::HashMap;
@@ -87,8 +98,16 @@ const REPORT_EVERY: Duration = Duration::from_secs(10);
 /// Functions listed from a `--profile`.
 const PROFILE_TOP: usize = 20;
 
+/// How long a page has to connect and subscribe to both brokers.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How soon after the last publish the page must have caught up (every card current; every reading received).
+const CAUGHT_UP_WITHIN: Duration = Duration::from_secs(1);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pass {
+    /// The floor page (`e2e::floor_page`) instead of the dashboard, the machine to itself.
+    Floor(Variant),
     /// Nothing else on the machine but the stack, the generator and Chromium.
     Quiet,
     /// One core kept busy by `BusyCore` throughout.
@@ -98,8 +117,16 @@ enum Pass {
 impl Pass {
     fn label(self) -> &'static str {
         match self {
+            Pass::Floor(variant) => variant.label(),
             Pass::Quiet => "machine to itself",
             Pass::BusyCore => "one core busy",
+        }
+    }
+
+    fn floor(self) -> Option<Variant> {
+        match self {
+            Pass::Floor(variant) => Some(variant),
+            Pass::Quiet | Pass::BusyCore => None,
         }
     }
 }
@@ -130,18 +157,35 @@ fn args() -> anyhow::Result<Args> {
             .ok()
             .filter(|p| *p < 100)
             .context("DROP is a percentage from 0 to 99")?,
-        passes: vec![Pass::Quiet, Pass::BusyCore],
+        passes: Vec::new(),
         profile_seconds: None,
     };
+    let mut dashboard = None;
+    let (mut floor, mut floor_only) = (false, false);
     for flag in flags {
         match flag.as_str() {
-            "--quiet-only" => args.passes = vec![Pass::Quiet],
-            "--busy-only" => args.passes = vec![Pass::BusyCore],
+            "--quiet-only" => dashboard = Some(vec![Pass::Quiet]),
+            "--busy-only" => dashboard = Some(vec![Pass::BusyCore]),
+            "--floor" => floor = true,
+            "--floor-only" => floor_only = true,
             _ => match flag.strip_prefix("--profile=") {
                 Some(s) => args.profile_seconds = Some(s.parse().with_context(|| format!("`{flag}`: seconds"))?),
-                None => anyhow::bail!("unknown flag `{flag}` (--quiet-only, --busy-only, --profile=SECONDS)"),
+                None => anyhow::bail!(
+                    "unknown flag `{flag}` (--quiet-only, --busy-only, --floor, --floor-only, --profile=SECONDS)"
+                ),
             },
         }
+    }
+    anyhow::ensure!(
+        !(floor_only && dashboard.is_some()),
+        "--floor-only runs no dashboard pass: drop --quiet-only / --busy-only, or use --floor"
+    );
+    if floor || floor_only {
+        args.passes.extend(Variant::ALL.map(Pass::Floor));
+    }
+    if !floor_only {
+        args.passes
+            .extend(dashboard.unwrap_or_else(|| vec![Pass::Quiet, Pass::BusyCore]));
     }
     Ok(args)
 }
@@ -245,8 +289,25 @@ struct Summary {
     writes: ([f64; 3], u64, u64, u64),
     /// Stored bytes at the end (MB).
     stored_mb: f64,
-    current: bool,
+    /// Whether the page caught up with the last publish: for the dashboard `yes` or `no`, every card at its
+    /// sensor's last value within 1 s; for the floor page, which shows few cards, `—` and the readings it received.
+    caught_up: String,
     profiled: bool,
+}
+
+impl Summary {
+    /// The store's columns: batches (readings, failures), write p50 / p95 / max, stored MB; `—` for the floor page,
+    /// which has no store.
+    fn store_cells(&self) -> String {
+        if self.pass.floor().is_some() {
+            return "— | — | —".to_owned();
+        }
+        let ([p50, p95, max], batches, readings, failures) = self.writes;
+        format!(
+            "{batches} ({readings}, {failures}) | {p50:.0} / {p95:.0} / {max:.0} | {:.1}",
+            self.stored_mb
+        )
+    }
 }
 
 #[tokio::main]
@@ -266,6 +327,12 @@ async fn main() -> anyhow::Result<()> {
         summaries.push(run_pass(&args, pass).await?);
         drop(busy);
     }
+    print_summary(&args, &summaries);
+    Ok(())
+}
+
+/// The summary table: one row per pass, over its measured window.
+fn print_summary(args: &Args, summaries: &[Summary]) {
     println!();
     println!(
         "| pass | offered (msg/s) | published (msg/s) | sensors | duration (s) | renderer CPU (cores) | Chromium CPU \
@@ -274,7 +341,7 @@ async fn main() -> anyhow::Result<()> {
          last publish | store batches (readings, failures) | batch write p50 / p95 / max (ms) | stored (MB) |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-    for s in &summaries {
+    for s in summaries {
         let (renderer, chromium, main) = match s.cpu {
             Some((cpu, [task, script, layout])) => (
                 format!("{:.3}", cpu.renderer_cores),
@@ -285,8 +352,7 @@ async fn main() -> anyhow::Result<()> {
         };
         println!(
             "| {}{} | {:.0} | {:.0} | {} | {:.0} | {renderer} | {chromium} | {main} | {:.1} / {:.1} / {:.1} \
-             | {:.0} / {:.0} | {:.0} / {:.0} | {:.1}–{:.1} | {:.1}–{:.1} | {:.1} | {} | {} ({}, {}) | {:.0} / {:.0} / {:.0} \
-             | {:.1} |",
+             | {:.0} / {:.0} | {:.0} / {:.0} | {:.1}–{:.1} | {:.1}–{:.1} | {:.1} | {} | {} |",
             s.pass.label(),
             if s.profiled { " (profiled)" } else { "" },
             s.report.offered_rate(),
@@ -305,17 +371,10 @@ async fn main() -> anyhow::Result<()> {
             s.wasm.0,
             s.wasm.1,
             s.together,
-            if s.current { "yes" } else { "no" },
-            s.writes.1,
-            s.writes.2,
-            s.writes.3,
-            s.writes.0[0],
-            s.writes.0[1],
-            s.writes.0[2],
-            s.stored_mb
+            s.caught_up,
+            s.store_cells(),
         );
     }
-    Ok(())
 }
 
 /// Profiles the renderer's main thread for `seconds` and prints the functions with the most self time.
@@ -344,11 +403,102 @@ async fn profile(browser: &Browser, seconds: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn run_pass(args: &Args, pass: Pass) -> anyhow::Result<Summary> {
-    let mut stack = Stack::start(StackConfig::with_dashboard()?).await?;
+/// A fresh stack serving the pass's page, and a fresh Chromium showing it, subscribed on both brokers.
+async fn open_page(args: &Args, pass: Pass) -> anyhow::Result<(Stack, Browser)> {
+    // The floor page's files: the stack copies them into its own site directory, beside its `config.json`.
+    let floor_files = pass.floor().map(|_| floor_page::temp_dir()).transpose()?;
+    let config = match &floor_files {
+        Some(dir) => StackConfig {
+            dashboard_dist: Some(dir.path().to_owned()),
+            ..StackConfig::brokers_only()?
+        },
+        None => StackConfig::with_dashboard()?,
+    };
+    let stack = Stack::start(config).await?;
     let browser = Browser::launch(stack.dir()).await?;
-    browser.goto(&stack.dashboard_url().context("no nginx")?).await?;
-    wait_brokers_connected(&browser, Duration::from_secs(30)).await?;
+    let site = stack.dashboard_url().context("no nginx")?;
+    match pass.floor() {
+        Some(variant) => {
+            browser.goto(&floor_page::url(&site, variant, args.sensors)).await?;
+            floor_page::wait_subscribed(&browser, CONNECT_TIMEOUT).await?;
+        }
+        None => {
+            browser.goto(&site).await?;
+            wait_brokers_connected(&browser, CONNECT_TIMEOUT).await?;
+        }
+    }
+    Ok((stack, browser))
+}
+
+/// Whether every dashboard card shows its sensor's last value within a second of the last publish; prints how many
+/// do not, if any.
+async fn cards_current(browser: &Browser, report: &LoadReport) -> anyhow::Result<bool> {
+    let stale_cards = || async {
+        let v = browser.execute(VALUES_JS, vec![]).await?;
+        let shown: std::collections::HashMap<String, f64> = v
+            .as_array()
+            .map(|cards| {
+                cards
+                    .iter()
+                    .filter_map(|c| {
+                        let number = e2e::dashboard_page::leading_number(c[1].as_str()?)?;
+                        Some((c[0].as_str()?.to_owned(), number))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let stale: Vec<String> = report
+            .per_sensor
+            .iter()
+            .enumerate()
+            .filter(|(i, (_, value))| shown.get(&sensor_name(*i)) != Some(value))
+            .map(|(i, (_, value))| {
+                format!(
+                    "{}: sent {value}, shows {:?}",
+                    sensor_name(i),
+                    shown.get(&sensor_name(i))
+                )
+            })
+            .collect();
+        anyhow::Ok(stale)
+    };
+    let shown = e2e::wait_for("every card at its last value", CAUGHT_UP_WITHIN, || async {
+        Ok(stale_cards().await?.is_empty().then_some(()))
+    })
+    .await;
+    if shown.is_err() {
+        let stale = stale_cards().await?;
+        eprintln!(
+            "{} cards not at their last value, e.g. {:?}",
+            stale.len(),
+            stale.first()
+        );
+    }
+    Ok(shown.is_ok())
+}
+
+/// The floor page's counters once it has received every reading published, or a second after the last publish;
+/// printed, and summarised for the table.
+async fn floor_received(browser: &Browser, report: &LoadReport) -> anyhow::Result<String> {
+    let all = e2e::wait_for("the floor page received every reading", CAUGHT_UP_WITHIN, || async {
+        Ok((floor_page::counts(browser).await?.received >= report.sent).then_some(()))
+    })
+    .await;
+    let counts = floor_page::counts(browser).await?;
+    println!(
+        "\nFloor page: received {} of {} readings published{}; {} acknowledged, {} not a reading, {} sockets closed",
+        counts.received,
+        report.sent,
+        if all.is_ok() { "" } else { " (not all within 1 s)" },
+        counts.acked,
+        counts.bad,
+        counts.closed
+    );
+    Ok(format!("— (received {} of {})", counts.received, report.sent))
+}
+
+async fn run_pass(args: &Args, pass: Pass) -> anyhow::Result<Summary> {
+    let (mut stack, browser) = open_page(args, pass).await?;
     browser.execute(PROBE_JS, vec![]).await?;
     browser.devtools("Performance.enable", serde_json::json!({})).await?;
     anyhow::ensure!(
@@ -457,48 +607,13 @@ async fn run_pass(args: &Args, pass: Pass) -> anyhow::Result<Summary> {
     };
     let cpu = measured.and_then(|(from, to)| Some(to?.since(&from)));
 
-    // Every card shows its sensor's last value within a second of the last publish.
-    let stale_cards = || async {
-        let v = browser.execute(VALUES_JS, vec![]).await?;
-        let shown: std::collections::HashMap<String, f64> = v
-            .as_array()
-            .map(|cards| {
-                cards
-                    .iter()
-                    .filter_map(|c| {
-                        let number = e2e::dashboard_page::leading_number(c[1].as_str()?)?;
-                        Some((c[0].as_str()?.to_owned(), number))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let stale: Vec<String> = report
-            .per_sensor
-            .iter()
-            .enumerate()
-            .filter(|(i, (_, value))| shown.get(&sensor_name(*i)) != Some(value))
-            .map(|(i, (_, value))| {
-                format!(
-                    "{}: sent {value}, shows {:?}",
-                    sensor_name(i),
-                    shown.get(&sensor_name(i))
-                )
-            })
-            .collect();
-        anyhow::Ok(stale)
+    let caught_up = match pass.floor() {
+        Some(_) => floor_received(&browser, &report).await?,
+        None => {
+            let current = cards_current(&browser, &report).await?;
+            (if current { "yes" } else { "no" }).to_owned()
+        }
     };
-    let shown = e2e::wait_for("every card at its last value", Duration::from_secs(1), || async {
-        Ok(stale_cards().await?.is_empty().then_some(()))
-    })
-    .await;
-    if shown.is_err() {
-        let stale = stale_cards().await?;
-        eprintln!(
-            "{} cards not at their last value, e.g. {:?}",
-            stale.len(),
-            stale.first()
-        );
-    }
 
     let range = |v: &[f64]| {
         let min = v.iter().copied().fold(f64::INFINITY, f64::min);
@@ -530,7 +645,7 @@ async fn run_pass(args: &Args, pass: Pass) -> anyhow::Result<Summary> {
             written.2,
         ),
         stored_mb,
-        current: shown.is_ok(),
+        caught_up,
         profiled,
         report,
     };
