@@ -1,14 +1,12 @@
-// The dashboard's offline app shell (docs/offline.md). Copied into the dist as it is: comments stay short, every
-// byte here is part of the first load.
+// The dashboard's offline app shell (docs/offline.md). Part of the first load: comments stay short.
 'use strict';
 
 // A new name drops every older cache of this worker when it activates.
 const CACHE = 'dashboard-shell-v1';
 const CACHE_PREFIX = 'dashboard-shell-';
-// A build file, and one named by its content hash (nginx.conf's immutable pattern).
+// Build files; those named by a content hash (nginx.conf's immutable pattern).
 const BUILD_FILE = /\.(?:wasm|js|css)$/i;
 const HASHED = /-[0-9a-f]{8,16}(?:_bg)?\.(?:wasm|js|css)$/i;
-// A quoted reference to a build file in index.html.
 const BUILD_REF = /["']([^"'\s<>]+\.(?:wasm|js|css))["']/gi;
 const MARKER = 'x-served-from';
 const META = '<meta name="served-from" content="cache">';
@@ -18,20 +16,18 @@ const PAGE = scope.href;
 const CONFIG = new URL('config.json', scope).href;
 const WORKER = keyOf(self.location.href);
 
-/** The cache key of a URL: without query or fragment. */
+/** A URL without query or fragment. */
 function keyOf(url) {
   const u = new URL(url);
   return u.origin + u.pathname;
 }
 
-/** Whether the cache key `key` is a file of the build this worker looks after. */
 function isBuildFile(key) {
   const url = new URL(key);
   return url.origin === scope.origin && url.pathname.startsWith(scope.pathname) && BUILD_FILE.test(url.pathname)
     && key !== WORKER;
 }
 
-/** The build files `html` names, as cache keys. */
 function namedBuildFiles(html) {
   return new Set(Array.from(html.matchAll(BUILD_REF), (m) => keyOf(new URL(m[1], PAGE))).filter(isBuildFile));
 }
@@ -73,7 +69,7 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
-/** Installing: the page, config.json and every build file the page names. */
+/** The page, config.json and every build file the page names. */
 async function saveShell() {
   const cache = await caches.open(CACHE);
   const page = await fetch(PAGE, { cache: 'no-cache' });
@@ -89,7 +85,7 @@ async function saveShell() {
   }
 }
 
-/** The page, config.json and unhashed build files: the server's answer, unless it cannot give one. */
+/** The server's answer, unless it cannot give one. */
 async function networkFirst(event, key) {
   let response;
   try {
@@ -119,14 +115,14 @@ async function save(key, response) {
   }
 }
 
-/** The saved copy of `key`, marked as such; undefined if there is none. */
+/** The saved copy of `key`, marked as such. */
 async function savedCopy(key) {
   const cache = await caches.open(CACHE);
   const saved = await cache.match(key, { ignoreVary: true });
   if (!saved) return undefined;
   const headers = new Headers(saved.headers);
   headers.set(MARKER, 'cache');
-  // The body is stored decoded: these would describe the bytes nginx sent, not these.
+  // The body is stored decoded.
   headers.delete('content-encoding');
   headers.delete('content-length');
   let body = saved.body;
@@ -137,7 +133,7 @@ async function savedCopy(key) {
   return new Response(body, { status: saved.status, statusText: saved.statusText, headers });
 }
 
-/** Hashed assets never change under one name: the saved copy if there is one, else the network's (then saved). */
+/** Hashed files never change under one name. */
 async function cacheFirst(request, key) {
   const cache = await caches.open(CACHE);
   const saved = await cache.match(key, { ignoreVary: true });

@@ -20,6 +20,10 @@ use std::fmt::Write;
 pub const FULL_RESOLUTION_MS: u64 = 3_600_000;
 /// Width of one downsampled bucket.
 pub const BUCKET_MS: u64 = 60_000;
+/// Sequence numbers per stored block: the store keeps one row per sensor, boot and block (`Record::block`).
+pub const BLOCK_SEQS: u64 = 32;
+/// A reading of a block still filling waits at most this long for the store (`Dashboard::take_for_store`).
+pub const HOLD_MS: u64 = 10_000;
 
 /// The time ranges the detail chart and the CSV export offer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -70,6 +74,11 @@ impl Record {
     /// The number in the row's key: `seq`, or the arrival time for a reading without one.
     pub fn key_seq(&self) -> u64 {
         self.seq.unwrap_or(self.at_ms)
+    }
+
+    /// The number of the stored block (of its sensor and boot) this reading belongs to.
+    pub fn block(&self) -> u64 {
+        self.key_seq() / BLOCK_SEQS
     }
 }
 

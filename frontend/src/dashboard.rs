@@ -20,7 +20,7 @@ pub use sensor::{Latest, Sensor, SensorSummary, Switch};
 pub use sequence::MAX_TRACKED_GAPS;
 pub use timeline::{Entry, Filter, Group, Kind, Timeline, TIMELINE_CAPACITY};
 
-use crate::archive::Record;
+use crate::archive::{Record, HOLD_MS};
 use crate::config::{ThresholdTable, DEFAULT_HISTORY_MINUTES};
 use crate::session::{Delivery, Phase, PhaseChange};
 use sensor::Rules;
@@ -77,10 +77,13 @@ pub struct Dashboard {
 /// Readings counted, and the cards they changed, since the store last took them.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Unstored {
+    /// Not taken yet: counted since the last take, or held there (`take_due_for_store`).
     records: Vec<Record>,
     changed: BTreeSet<String>,
     /// Most records kept between two takes; the rest are only counted (`skipped`), not even copied.
     most: usize,
+    /// Records kept since the last take.
+    kept: usize,
     skipped: u64,
 }
 
@@ -131,25 +134,43 @@ impl Dashboard {
         self.unstored.get_or_insert_with(Unstored::default).most = most;
     }
 
-    /// What was counted since the last call; `None` while the store is off or nothing changed.
+    /// Everything counted and not taken yet; `None` while the store is off or nothing changed. For a page going
+    /// away, or an export.
     pub fn take_for_store(&mut self) -> Option<StoreBatch> {
+        self.take(None)
+    }
+
+    /// As `take_for_store`, but the readings of a stored block still filling stay until the block is closed
+    /// (`Sensor::block_closed`) or they are `HOLD_MS` old at `now_ms`. So a fast sensor's block is written about
+    /// once, when full, instead of once a second while it fills: the store rereads and rewrites a block on every
+    /// write, and at 5,000 readings a second that kept the browser's database on more than a core. A slow
+    /// sensor's readings wait at most `HOLD_MS`.
+    pub fn take_due_for_store(&mut self, now_ms: u64) -> Option<StoreBatch> {
+        self.take(Some(now_ms))
+    }
+
+    fn take(&mut self, due_at_ms: Option<u64>) -> Option<StoreBatch> {
         let unstored = self.unstored.as_mut()?;
-        if unstored.changed.is_empty() {
+        let mut records = std::mem::take(&mut unstored.records);
+        let changed = std::mem::take(&mut unstored.changed);
+        let skipped = std::mem::take(&mut unstored.skipped);
+        unstored.kept = 0;
+        if let Some(now_ms) = due_at_ms {
+            let mut due = Vec::new();
+            for r in records {
+                let closed =
+                    r.at_ms + HOLD_MS <= now_ms || self.sensors.get(&r.sensor).is_none_or(|s| s.block_closed(&r));
+                if closed {
+                    due.push(r);
+                } else {
+                    unstored.records.push(r);
+                }
+            }
+            records = due;
+        }
+        if changed.is_empty() && records.is_empty() && skipped == 0 {
             return None;
         }
-        let most = unstored.most;
-        let Unstored {
-            records,
-            changed,
-            skipped,
-            ..
-        } = std::mem::replace(
-            unstored,
-            Unstored {
-                most,
-                ..Unstored::default()
-            },
-        );
         let sensors = changed
             .iter()
             .filter_map(|name| self.sensors.get(name))
@@ -276,7 +297,7 @@ impl Dashboard {
         match parse_message(&delivery.topic, &delivery.payload) {
             Ok(Message::Reading(reading)) => {
                 let index = self.sensors.len();
-                let room = self.unstored.as_ref().map(|u| u.records.len() < u.most);
+                let room = self.unstored.as_ref().map(|u| u.kept < u.most);
                 let record = room.filter(|room| *room).map(|_| Record {
                     sensor: reading.sensor.as_str().to_owned(),
                     boot: reading.boot.clone().unwrap_or_default(),
@@ -299,7 +320,10 @@ impl Dashboard {
                         unstored.changed.insert(card.name.clone());
                     }
                     match record {
-                        Some(record) if counted => unstored.records.push(record),
+                        Some(record) if counted => {
+                            unstored.kept += 1;
+                            unstored.records.push(record);
+                        }
                         None if counted => unstored.skipped += 1,
                         _ => {}
                     }

@@ -29,20 +29,19 @@ const BUCKETS: &str = "buckets";
 const SENSORS: &str = "sensors";
 /// Index on `[s, t]` (buckets): one sensor's rows in time order.
 const BY_SENSOR_TIME: &str = "sensor_time";
-/// Index on `t`, a row's (first) time: every sensor's rows in time order.
+/// Index on `t` (buckets): every sensor's rows in time order.
 const BY_TIME: &str = "time";
 /// Index on `[s, e]` (blocks): one sensor's blocks by their last reading's time.
 const BY_SENSOR_END: &str = "sensor_end";
 /// Index on `e` (blocks): every sensor's blocks by their last reading's time.
 const BY_END: &str = "end";
-/// Sequence numbers per stored block: at 10 readings a second a sensor's block is rewritten about six times
-/// before it is full.
-const BLOCK_SEQS: f64 = 64.0;
-/// Most blocks read back into the charts when the page loads (at most 64 readings each; 500 sensors at 5,000
-/// msg/s fill it in about 40 s of the live window: then the charts start there).
-pub const MAX_RESTORED: u32 = 4_000;
-/// Most blocks folded in one maintenance transaction.
-const FOLD_PER_PASS: u32 = 1_000;
+/// Sequence numbers per stored block, as a JavaScript number.
+const BLOCK_SEQS: f64 = archive::BLOCK_SEQS as f64;
+/// Most blocks read back into the charts when the page loads (at most `BLOCK_SEQS` readings each; 500 sensors
+/// at 5,000 msg/s fill it in about 40 s of the live window: then the charts start there).
+pub const MAX_RESTORED: u32 = 6_000;
+/// Most blocks folded in one maintenance transaction (about 50,000 readings).
+const FOLD_PER_PASS: u32 = 1_600;
 /// Batch write times remembered for the benchmark.
 const WRITE_TIMES_KEPT: usize = 4_096;
 
@@ -67,8 +66,8 @@ thread_local! {
 // stored stays as it is) and put back in the same transaction, which then commits. A block packs its readings
 // into typed arrays — `d` (`seq`, time, value for each), `f` (broker index × 2 + has-seq), `bs` (the brokers'
 // names) — which the browser copies in one piece. Readers get one object per reading back (`expand`), in time
-// order. A batch crosses from wasm once, and 5,000 readings a second become some 500 puts: one put per reading
-// kept the browser's database busy on a whole core.
+// order. A batch crosses from wasm once, and (blocks being written when full: `Dashboard::take_due_for_store`)
+// 5,000 readings a second become some 160 puts: one put per reading kept the browser's database busy on a core.
 #[wasm_bindgen(inline_js = "export function put_blocks(store, text, size) {
   const blocks = new Map(), tx = store.transaction;
   for (const [s, o, q, t, v, u, b, n] of JSON.parse(text)) {
@@ -257,10 +256,12 @@ impl Store {
     pub async fn oldest_ms(&self) -> Result<Option<u64>, String> {
         let tx = self.transaction(&[BLOCKS, BUCKETS], IdbTransactionMode::Readonly)?;
         let mut oldest: Option<u64> = None;
-        for store in [BUCKETS, BLOCKS] {
+        // The block that ends first starts first, but for a block that took readings over a longer span than the
+        // next: close enough for "history since".
+        for (store, index) in [(BUCKETS, BY_TIME), (BLOCKS, BY_END)] {
             let index = tx
                 .object_store(store)
-                .and_then(|s| s.index(BY_TIME))
+                .and_then(|s| s.index(index))
                 .map_err(|e| describe(&e))?;
             let first = done(
                 &index
@@ -278,8 +279,9 @@ impl Store {
 
     /// Folds blocks whose readings are all older than the full-resolution window into buckets and prunes what is
     /// older than the retention, in one transaction (at most `FOLD_PER_PASS` blocks; the next pass takes the
-    /// rest). A block still taking readings stays whole until its last one is old enough.
-    pub async fn maintain(&self, now_ms: u64) -> Result<usize, String> {
+    /// rest: `true` when there may be more). A block still taking readings stays whole until its last one is old
+    /// enough.
+    pub async fn maintain(&self, now_ms: u64) -> Result<bool, String> {
         let tx = self.transaction(&[BLOCKS, BUCKETS], IdbTransactionMode::Readwrite)?;
         let blocks = tx.object_store(BLOCKS).map_err(|e| describe(&e))?;
         let buckets = tx.object_store(BUCKETS).map_err(|e| describe(&e))?;
@@ -331,7 +333,7 @@ impl Store {
             }
         }
         committed(&tx).await?;
-        Ok(old.len())
+        Ok(js_sys::Array::from(&old_keys).length() >= FOLD_PER_PASS)
     }
 
     /// Deletes every stored row and saved card.
@@ -364,8 +366,7 @@ fn create_stores(db: &IdbDatabase) {
         .create_object_store_with_optional_parameters(BLOCKS, &with_key(&["s", "o", "k"]))
         .and_then(|blocks| {
             blocks.create_index_with_str_sequence(BY_SENSOR_END, &names(&["s", "e"]))?;
-            blocks.create_index_with_str(BY_END, "e")?;
-            blocks.create_index_with_str(BY_TIME, "t")
+            blocks.create_index_with_str(BY_END, "e")
         });
     let _ = db
         .create_object_store_with_optional_parameters(BUCKETS, &with_key(&["s", "t"]))

@@ -39,7 +39,7 @@ fn run_for() -> Duration {
 }
 
 /// The store's readings, read in the page with IndexedDB's own API: readings per sensor, all readings, distinct
-/// keys. The store keeps a block of up to 64 readings of one sensor and boot per row: `d` holds `seq`, time and
+/// keys. The store keeps a block of up to 32 readings of one sensor and boot per row: `d` holds `seq`, time and
 /// value of each.
 const STORED_JS: &str = r#"
 return new Promise((resolve, reject) => {

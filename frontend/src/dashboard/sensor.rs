@@ -9,6 +9,7 @@ use super::liveness::{Cadence, Evidence, Liveness};
 use super::saved::SavedSensor;
 use super::sequence::{Sequence, Verdict};
 use super::timeline::{Kind, Timeline};
+use crate::archive::{Record, BLOCK_SEQS};
 use crate::config::{Level, ThresholdTable};
 use sensor_wire::{unit_for, Presence, Reading, Status};
 
@@ -117,6 +118,15 @@ impl Sensor {
 
     pub fn lost(&self) -> u64 {
         self.sequence.lost()
+    }
+
+    /// Whether the stored block `record` belongs to can take no more readings in the normal course: the sensor's
+    /// sequence has moved past it, or to another boot. A reading without `seq` is its own block.
+    pub fn block_closed(&self, record: &Record) -> bool {
+        match (record.seq, self.sequence.newest()) {
+            (Some(_), Some((boot, highest))) => boot != record.boot || highest / BLOCK_SEQS > record.block(),
+            _ => true,
+        }
     }
 
     /// The alert level raised: what the timeline and the live region report.

@@ -89,6 +89,11 @@ impl Sequence {
         }
     }
 
+    /// The boot of the newest reading and the highest `seq` seen in it, once a reading with `seq` came.
+    pub fn newest(&self) -> Option<(&str, u64)> {
+        self.boot.as_deref().map(|boot| (boot, self.highest))
+    }
+
     pub fn lost(&self) -> u64 {
         self.lost
     }

@@ -1,9 +1,11 @@
 //! Shell: keeps the store in step with the dashboard. On the page's beat (the worker clock, not throttled in a
 //! background tab) it takes what the model counted since the last batch (`Dashboard::take_for_store`) and writes
-//! it in one transaction once a second; once a minute it folds and prunes (`Store::maintain`) and reads the oldest
-//! stored time. The cards' saved state goes with a batch every `CARDS_EVERY_MS`, and whenever the page is hidden
-//! or exports, so after a crash (no `pagehide`) a card's counters may lag its stored readings by those seconds. A
-//! page being hidden or closed writes at once. At most `MAX_STORED_PER_SECOND` readings a second are
+//! the readings that are due (`Dashboard::take_due_for_store`: those of a sensor's block once it is full, or once
+//! they have waited `archive::HOLD_MS`) in one transaction once a second; once a minute it folds and prunes
+//! (`Store::maintain`) and reads the oldest stored time. The cards' saved state goes with a batch every `CARDS_EVERY_MS`, and whenever the page is hidden
+//! or exports, so after a crash (no `pagehide`) a card's counters may lag its stored readings by those seconds, and
+//! the store may lack up to `HOLD_MS` of readings the counters count. A page being hidden or closed writes
+//! everything at once. At most `MAX_STORED_PER_SECOND` readings a second are
 //! stored (the model keeps the first ones of each batch: `Dashboard::keep_for_store`), twice the load benchmark's
 //! rate, so that a flood cannot take the page's memory; the rest are counted as not stored, which the page shows.
 //! While the database is slower than the readings come, batches wait in memory, at most `MAX_UNWRITTEN` readings;
@@ -99,8 +101,12 @@ impl Keeper {
             self.maintaining.set(true);
             let keeper = Rc::clone(self);
             spawn_local(async move {
-                if let Err(e) = keeper.store.maintain(now as u64).await {
-                    warn!("history: folding old readings failed: {e}");
+                match keeper.store.maintain(now as u64).await {
+                    // More than a pass takes (above ~800 readings a second): the next pass on the next beat, so
+                    // folding keeps up with the readings and the full-resolution store stays about an hour.
+                    Ok(true) => keeper.last_maintain_ms.set(f64::NEG_INFINITY),
+                    Ok(false) => {}
+                    Err(e) => warn!("history: folding old readings failed: {e}"),
                 }
                 keeper.refresh_since().await;
                 keeper.changed.update(|n| *n += 1);
@@ -121,7 +127,18 @@ impl Keeper {
     /// writes are still going and it is not `urgent`; a transaction opened after this call sees these rows.
     pub fn flush(self: &Rc<Self>, urgent: bool) {
         self.last_write_ms.set(js_sys::Date::now());
-        let taken = self.dashboard.try_update_untracked(Dashboard::take_for_store).flatten();
+        // A page going away (or exporting) writes everything; otherwise the blocks that are due.
+        let now_ms = js_sys::Date::now() as u64;
+        let taken = self
+            .dashboard
+            .try_update_untracked(|d| {
+                if urgent {
+                    d.take_for_store()
+                } else {
+                    d.take_due_for_store(now_ms)
+                }
+            })
+            .flatten();
         let mut waiting = self.waiting.borrow_mut();
         let mut skipped = 0;
         if let Some(batch) = taken {
@@ -141,22 +158,26 @@ impl Keeper {
             self.not_stored.update(|n| *n += skipped);
         }
         let now = js_sys::Date::now();
+        if self.in_flight.get() >= MAX_IN_FLIGHT && !urgent {
+            return;
+        }
+        let records = std::mem::take(&mut waiting.records);
         let cards_due = urgent || now - self.last_cards_ms.get() >= CARDS_EVERY_MS;
-        let nothing = waiting.records.is_empty() && (waiting.sensors.is_empty() || !cards_due);
-        if nothing || (self.in_flight.get() >= MAX_IN_FLIGHT && !urgent) {
+        let sensors = if cards_due && !waiting.sensors.is_empty() {
+            self.last_cards_ms.set(now);
+            std::mem::take(&mut waiting.sensors)
+        } else {
+            Vec::new()
+        };
+        drop(waiting);
+        if records.is_empty() && sensors.is_empty() {
             return;
         }
         let batch = StoreBatch {
-            records: std::mem::take(&mut waiting.records),
-            sensors: if cards_due {
-                self.last_cards_ms.set(now);
-                std::mem::take(&mut waiting.sensors)
-            } else {
-                Vec::new()
-            },
+            records,
+            sensors,
             skipped: 0,
         };
-        drop(waiting);
         let started = js_sys::Date::now();
         let tx = match self.store.begin_write(&batch) {
             Ok(tx) => tx,

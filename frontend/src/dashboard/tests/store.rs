@@ -130,3 +130,62 @@ fn beyond_the_batch_bound_readings_are_counted_but_neither_copied_nor_stored() {
     live_at(&mut d, 9_000, PRIMARY, "temperature", 20.0, "broker-primary", 6);
     assert_eq!(stored(&mut d).records.len(), 1, "the bound is per batch");
 }
+
+fn seqs(batch: &StoreBatch) -> Vec<(&str, u64)> {
+    batch
+        .records
+        .iter()
+        .filter_map(|r| Some((r.sensor.as_str(), r.seq?)))
+        .collect()
+}
+
+#[test]
+fn a_block_still_filling_is_held_until_its_sensor_moves_past_it_or_its_readings_are_hold_ms_old() {
+    let mut d = dashboard();
+    d.keep_for_store(1_000);
+    live_at(&mut d, 1_000, PRIMARY, "temperature", 20.0, "broker-primary", 62);
+    live_at(&mut d, 1_000, PRIMARY, "humidity", 50.0, "broker-primary", 5);
+    live_at(&mut d, 1_100, PRIMARY, "temperature", 20.0, "broker-primary", 63);
+    let first = d.take_due_for_store(2_000).unwrap_or_default();
+    assert!(first.records.is_empty(), "both blocks still fill");
+    assert_eq!(first.sensors.len(), 2, "the cards' counters go at once");
+
+    live_at(&mut d, 1_200, PRIMARY, "temperature", 20.0, "broker-primary", 64);
+    let second = d.take_due_for_store(2_000).unwrap_or_default();
+    assert_eq!(
+        seqs(&second),
+        [("temperature", 62), ("temperature", 63)],
+        "seq 64 closed block 0"
+    );
+
+    let third = d.take_due_for_store(1_000 + HOLD_MS).unwrap_or_default();
+    assert_eq!(seqs(&third), [("humidity", 5)], "held for HOLD_MS at most");
+    let everything = d.take_for_store().unwrap_or_default();
+    assert_eq!(
+        seqs(&everything),
+        [("temperature", 64)],
+        "a page going away takes what is held too"
+    );
+    assert_eq!(d.take_for_store(), None);
+}
+
+#[test]
+fn a_new_boot_closes_the_old_boots_block() {
+    let mut d = dashboard();
+    d.keep_for_store(1_000);
+    live_at(&mut d, 1_000, PRIMARY, "temperature", 20.0, "broker-primary", 7);
+    assert!(d.take_due_for_store(1_500).unwrap_or_default().records.is_empty());
+    d.apply(at(
+        received(
+            PRIMARY,
+            "sensor/temperature",
+            &reading("temperature", 21.0, "broker-primary", "second-boot", 1),
+            false,
+        ),
+        1_600,
+    ));
+    assert_eq!(
+        seqs(&d.take_due_for_store(1_700).unwrap_or_default()),
+        [("temperature", 7)]
+    );
+}
