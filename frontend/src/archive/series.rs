@@ -69,8 +69,10 @@ impl<'a> SeriesBuilder<'a> {
 }
 
 impl Series {
-    /// This stored series continued by the live history: stored points, switches and gaps before the first live
-    /// point, then the live ones, so nothing is drawn twice and nothing between is left out.
+    /// This stored series continued by the live history: stored points and switches before the first live point,
+    /// then the live ones, so nothing is drawn twice and nothing between is left out. Gaps: the stored ones before
+    /// that point and every one the card remembers (`live_gaps`), also older ones: a loss between two readings
+    /// folded in different maintenance passes is in no bucket.
     pub fn join(mut self, live: &[Point], live_switches: &[Switch], live_gaps: &[u64]) -> Series {
         let Some(seam) = live.first().map(|p| p.at_ms) else {
             return self;
@@ -81,7 +83,11 @@ impl Series {
         self.switches
             .extend(live_switches.iter().filter(|s| s.at_ms >= seam).cloned());
         self.gaps.retain(|g| *g < seam);
-        self.gaps.extend(live_gaps.iter().filter(|g| **g >= seam));
+        for g in live_gaps {
+            if !self.gaps.contains(g) {
+                self.gaps.push(*g);
+            }
+        }
         self
     }
 }
@@ -148,6 +154,14 @@ mod tests {
         );
         assert_eq!(joined.switches, [switch]);
         assert_eq!(joined.gaps, [5_000]);
+        let mut folded = SeriesBuilder::new(Some("p"));
+        folded.record(&record("t", 9, 1_000, 9.0, "p"));
+        let remembered = folded.finish().join(&live, &[], &[500, 5_000]);
+        assert_eq!(
+            remembered.gaps,
+            [500, 5_000],
+            "a gap the stored rows do not show is still marked"
+        );
         let alone = Series::default().join(&[], &[], &[]);
         assert!(alone.points.is_empty());
     }
