@@ -1,15 +1,15 @@
 //! Shell: keeps the store in step with the dashboard. On the page's beat (the worker clock, not throttled in a
-//! background tab) it takes what the model counted since the last batch (`Dashboard::take_for_store`) and writes
-//! the readings that are due (`Dashboard::take_due_for_store`: those of a sensor's block once it is full, or once
-//! they have waited `archive::HOLD_MS`) in one transaction once a second; once a minute it folds and prunes
-//! (`Store::maintain`) and reads the oldest stored time. The cards' saved state goes with a batch every `CARDS_EVERY_MS`, and whenever the page is hidden
-//! or exports, so after a crash (no `pagehide`) a card's counters may lag its stored readings by those seconds, and
-//! the store may lack up to `HOLD_MS` of readings the counters count. A page being hidden or closed writes
-//! everything at once. At most `MAX_STORED_PER_SECOND` readings a second are
-//! stored (the model keeps the first ones of each batch: `Dashboard::keep_for_store`), twice the load benchmark's
-//! rate, so that a flood cannot take the page's memory; the rest are counted as not stored, which the page shows.
-//! While the database is slower than the readings come, batches wait in memory, at most `MAX_UNWRITTEN` readings;
-//! beyond that the oldest are dropped and counted the same way.
+//! background tab) it takes what the model counted since the last batch and writes the readings that are due
+//! (`Dashboard::take_due_for_store`: those of a sensor's block once it is full, or once they have waited
+//! `archive::HOLD_MS`) in one transaction once a second; once a minute (or sooner while a pass was full) it folds
+//! and prunes (`Store::maintain`) and reads the oldest stored time. The cards' saved state goes with a batch every
+//! `CARDS_EVERY_MS`, and whenever the page is hidden or exports, so after a crash (no `pagehide`) a card's counters
+//! may lag its stored readings by those seconds, and the store may lack up to `HOLD_MS` of readings the counters
+//! count. A page being hidden or closed writes everything at once. At most `MAX_STORED_PER_SECOND` readings a
+//! second are stored (the model keeps the first ones of each batch: `Dashboard::keep_for_store`), twice the load
+//! benchmark's rate, so that a flood cannot take the page's memory; the rest are counted as not stored, which the
+//! page shows. While the database is slower than the readings come, batches wait in memory, at most
+//! `MAX_UNWRITTEN` readings; beyond that the oldest are dropped and counted the same way.
 
 use super::{committed, note_write, Store};
 use crate::dashboard::{Dashboard, StoreBatch};
