@@ -1,10 +1,8 @@
-// The dashboard's offline app shell (docs/offline.md). Part of the first load: comments stay short.
+// Offline app shell: see docs/offline.md (every byte here is part of the first load).
 'use strict';
 
-// A new name drops every older cache of this worker when it activates.
 const CACHE = 'dashboard-shell-v1';
 const CACHE_PREFIX = 'dashboard-shell-';
-// Build files; those named by a content hash (nginx.conf's immutable pattern).
 const BUILD_FILE = /\.(?:wasm|js|css)$/i;
 const HASHED = /-[0-9a-f]{8,16}(?:_bg)?\.(?:wasm|js|css)$/i;
 const BUILD_REF = /["']([^"'\s<>]+\.(?:wasm|js|css))["']/gi;
@@ -16,7 +14,6 @@ const PAGE = scope.href;
 const CONFIG = new URL('config.json', scope).href;
 const WORKER = keyOf(self.location.href);
 
-/** A URL without query or fragment. */
 function keyOf(url) {
   const u = new URL(url);
   return u.origin + u.pathname;
@@ -69,7 +66,6 @@ self.addEventListener('fetch', (event) => {
   }
 });
 
-/** The page, config.json and every build file the page names. */
 async function saveShell() {
   const cache = await caches.open(CACHE);
   const page = await fetch(PAGE, { cache: 'no-cache' });
@@ -85,7 +81,6 @@ async function saveShell() {
   }
 }
 
-/** The server's answer, unless it cannot give one. */
 async function networkFirst(event, key) {
   let response;
   try {
@@ -115,25 +110,21 @@ async function save(key, response) {
   }
 }
 
-/** The saved copy of `key`, marked as such. */
 async function savedCopy(key) {
   const cache = await caches.open(CACHE);
   const saved = await cache.match(key, { ignoreVary: true });
   if (!saved) return undefined;
   const headers = new Headers(saved.headers);
   headers.set(MARKER, 'cache');
-  // The body is stored decoded.
   headers.delete('content-encoding');
   headers.delete('content-length');
   let body = saved.body;
   if (key === PAGE) {
-    // After <head>: the CSP header and the loader's nonce stay a pair.
     body = (await saved.text()).replace(/<head(\s[^>]*)?>/i, (head) => head + META);
   }
   return new Response(body, { status: saved.status, statusText: saved.statusText, headers });
 }
 
-/** Hashed files never change under one name. */
 async function cacheFirst(request, key) {
   const cache = await caches.open(CACHE);
   const saved = await cache.match(key, { ignoreVary: true });

@@ -68,7 +68,7 @@ thread_local! {
 // names) — which the browser copies in one piece. Readers get one object per reading back (`expand`), in time
 // order. A batch crosses from wasm once, and (blocks being written when full: `Dashboard::take_due_for_store`)
 // 5,000 readings a second become some 160 puts: one put per reading kept the browser's database busy on a core.
-#[wasm_bindgen(inline_js = "export function put_blocks(store, text, size) {
+#[wasm_bindgen(inline_js = "export function put_blocks(store, text, size, leaving) {
   const blocks = new Map(), tx = store.transaction;
   for (const [s, o, q, t, v, u, b, n] of JSON.parse(text)) {
     const k = Math.floor(q / size), id = JSON.stringify([s, o, k]);
@@ -80,14 +80,12 @@ thread_local! {
   let left = blocks.size + 1;
   const commit = () => --left || (tx.commit && tx.commit());
   for (const { s, o, k, u, r } of blocks.values()) {
-    const got = store.get([s, o, k]);
-    got.onsuccess = () => {
-      const old = got.result && got.result.f ? got.result : null, m = old ? old.f.length : 0;
-      const have = new Set(), bs = old ? old.bs : [];
+    const write = old => {
+      const m = old ? old.f.length : 0, have = new Set(), bs = old ? old.bs : [];
       for (let i = 0; i < m; i++) have.add(old.d[3 * i]);
       const add = r.filter(x => !have.has(x[0]) && have.add(x[0]));
       const d = new Float64Array(3 * (m + add.length)), f = new Uint8Array(m + add.length);
-      let row = { s, o, k, t: Infinity, e: -Infinity, d, f, bs }, i = m;
+      let row = { s, o, k: leaving ? k + (1 + Math.random()) / 3 : k, t: Infinity, e: -Infinity, d, f, bs }, i = m;
       if (old) { d.set(old.d); f.set(old.f); row = { ...old, d, f }; }
       for (const [q, t, v, b, n] of add) {
         const j = bs.indexOf(b);
@@ -99,21 +97,27 @@ thread_local! {
       store.put(row);
       commit();
     };
+    if (leaving) write(null);
+    else {
+      const got = store.get([s, o, k]);
+      got.onsuccess = () => write(got.result && got.result.f ? got.result : null);
+    }
   }
   commit();
 }
 export function expand(rows, from, to) {
-  const out = [];
+  const out = [], seen = new Set();
   for (const { s, o, u, d, f = [], bs } of rows)
     for (let i = 0; i < f.length; i++) {
-      const t = d[3 * i + 1];
-      if (t >= from && t <= to) out.push({ s, o, u, q: d[3 * i], t, v: d[3 * i + 2], b: bs[f[i] >> 1], n: !!(f[i] & 1) });
+      const t = d[3 * i + 1], q = d[3 * i], id = s + '\\u0000' + o + '\\u0000' + q;
+      if (t >= from && t <= to && !seen.has(id) && seen.add(id))
+        out.push({ s, o, u, q, t, v: d[3 * i + 2], b: bs[f[i] >> 1], n: !!(f[i] & 1) });
     }
   return out.sort((x, y) => x.t - y.t);
 }")]
 extern "C" {
     #[wasm_bindgen(catch)]
-    fn put_blocks(store: &web_sys::IdbObjectStore, text: &str, size: f64) -> Result<(), JsValue>;
+    fn put_blocks(store: &web_sys::IdbObjectStore, text: &str, size: f64, leaving: bool) -> Result<(), JsValue>;
     fn expand(rows: &JsValue, from: f64, to: f64) -> JsValue;
 }
 
@@ -173,18 +177,29 @@ impl Store {
             .map_err(|e| describe(&e))
     }
 
-    /// Starts writing one batch — its readings and the cards' saved state — in one transaction, at once (any
-    /// transaction opened after this one sees its rows); `committed` on it says when it is done.
-    pub fn begin_write(&self, batch: &StoreBatch) -> Result<IdbTransaction, String> {
-        let tx = self.transaction(&[BLOCKS, SENSORS], IdbTransactionMode::Readwrite)?;
-        let blocks = tx.object_store(BLOCKS).map_err(|e| describe(&e))?;
-        let sensors = tx.object_store(SENSORS).map_err(|e| describe(&e))?;
-        for s in &batch.sensors {
-            sensors.put(&rows::card_to_js(s)).map_err(|e| describe(&e))?;
+    /// Starts writing one batch at once (any transaction opened after this one sees its rows): the cards' saved
+    /// state in a transaction of its own that commits before this returns — a page going away (the keeper writes
+    /// on `pagehide`) may be gone before the readings' transaction has read its blocks, and its counters must not
+    /// be lost with them — then the readings, whose transaction this returns (`committed` says when it is done).
+    ///
+    /// `leaving`: the page is going away (`pagehide`), so there may be no time to read a block before writing it.
+    /// Its readings then go into rows of their own (a block's number plus a fraction, unique, so nothing stored is
+    /// overwritten), put at once; readers take each reading once whichever rows hold it (`expand`).
+    pub fn begin_write(&self, batch: &StoreBatch, leaving: bool) -> Result<IdbTransaction, String> {
+        if !batch.sensors.is_empty() {
+            let cards = self.transaction(&[SENSORS], IdbTransactionMode::Readwrite)?;
+            let sensors = cards.object_store(SENSORS).map_err(|e| describe(&e))?;
+            for s in &batch.sensors {
+                sensors.put(&rows::card_to_js(s)).map_err(|e| describe(&e))?;
+            }
+            // `commit` is standard (IndexedDB 3.0); web-sys only marks it so.
+            #[allow(deprecated)]
+            cards.commit().map_err(|e| describe(&e))?;
         }
-        // Commits as soon as its last block is put rather than when this task ends, so a page that is going away
-        // (the keeper writes on `pagehide`) has its last batch on its way before it is gone.
-        put_blocks(&blocks, &archive::readings_json(&batch.records), BLOCK_SEQS).map_err(|e| describe(&e))?;
+        let tx = self.transaction(&[BLOCKS], IdbTransactionMode::Readwrite)?;
+        let blocks = tx.object_store(BLOCKS).map_err(|e| describe(&e))?;
+        // Commits as soon as its last block is put rather than when this task ends.
+        put_blocks(&blocks, &archive::readings_json(&batch.records), BLOCK_SEQS, leaving).map_err(|e| describe(&e))?;
         Ok(tx)
     }
 

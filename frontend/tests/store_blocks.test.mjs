@@ -133,3 +133,16 @@ test('a stored row this version cannot read is skipped when read and replaced wh
   assert.deepEqual(all(store).map((r) => r.q), [2]);
   assert.equal(store.commits, 1);
 });
+
+test('a page going away writes its readings at once into rows of their own, which readers take once', () => {
+  const store = fakeStore();
+  write(store, [reading('temp', 1, 1000, 1), reading('temp', 2, 1100, 2)]);
+  store.commits = 0;
+  // `pagehide`: no read first (the page may be gone before its answer), all puts issued at once, then the commit.
+  putBlocks(store, JSON.stringify([reading('temp', 2, 1100, 2), reading('temp', 3, 1200, 3)]), 64, true);
+  assert.equal(store.commits, 1, 'committed without waiting for any request');
+  assert.equal(store.data.size, 2, 'the stored block is not overwritten');
+  const side = [...store.data.values()].find((r) => r.k !== 0);
+  assert.ok(side.k > 0 && side.k < 1, 'a block number plus a fraction');
+  assert.deepEqual(all(store).map((r) => r.q), [1, 2, 3], 'seq 2, in both rows, is read once');
+});

@@ -49,6 +49,8 @@ pub struct Keeper {
     last_cards_ms: Cell<f64>,
     last_maintain_ms: Cell<f64>,
     maintaining: Cell<bool>,
+    /// Set for the write `pagehide` asks for: the page is going away (`Store::begin_write`).
+    leaving: Cell<bool>,
     /// Readings counted but not stored (above `MAX_STORED_PER_SECOND`, the database too far behind, or a failed
     /// write).
     pub not_stored: RwSignal<u64>,
@@ -75,13 +77,17 @@ impl Keeper {
             last_cards_ms: Cell::new(0.0),
             last_maintain_ms: Cell::new(f64::NEG_INFINITY),
             maintaining: Cell::new(false),
+            leaving: Cell::new(false),
             not_stored,
         });
         let beat = Rc::clone(&keeper);
         crate::connection::clock::start(move || beat.beat());
         // Hidden (tab switched, window closed, page reloaded): write now, while the page can.
         let hidden = Rc::clone(&keeper);
-        let on_hide = Closure::<dyn FnMut()>::new(move || hidden.flush(true));
+        let on_hide = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            hidden.leaving.set(e.type_() == "pagehide");
+            hidden.flush(true);
+        });
         if let Some(window) = web_sys::window() {
             for event in ["pagehide", "visibilitychange"] {
                 let _ = window.add_event_listener_with_callback(event, on_hide.as_ref().unchecked_ref());
@@ -126,6 +132,7 @@ impl Keeper {
     /// Takes what the model counted and starts writing it (with whatever waits) now, unless `MAX_IN_FLIGHT`
     /// writes are still going and it is not `urgent`; a transaction opened after this call sees these rows.
     pub fn flush(self: &Rc<Self>, urgent: bool) {
+        let leaving = self.leaving.replace(false);
         self.last_write_ms.set(js_sys::Date::now());
         // A page going away (or exporting) writes everything; otherwise the blocks that are due.
         let now_ms = js_sys::Date::now() as u64;
@@ -179,7 +186,7 @@ impl Keeper {
             skipped: 0,
         };
         let started = js_sys::Date::now();
-        let tx = match self.store.begin_write(&batch) {
+        let tx = match self.store.begin_write(&batch, leaving) {
             Ok(tx) => tx,
             Err(e) => {
                 note_write(&Err(e.clone()), batch.records.len());
