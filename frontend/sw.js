@@ -1,4 +1,3 @@
-// Offline app shell: see docs/offline.md (every byte here is part of the first load).
 'use strict';
 
 const CACHE = 'dashboard-shell-v1';

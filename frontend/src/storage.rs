@@ -68,7 +68,8 @@ thread_local! {
 // names) — which the browser copies in one piece. Readers get one object per reading back (`expand`), in time
 // order. A batch crosses from wasm once, and (blocks being written when full: `Dashboard::take_due_for_store`)
 // 5,000 readings a second become some 160 puts: one put per reading kept the browser's database busy on a core.
-#[wasm_bindgen(inline_js = "export function put_blocks(store, text, size, leaving) {
+#[wasm_bindgen(inline_js = "const pending = new Set();
+export function put_blocks(store, text, size, leaving) {
   const blocks = new Map(), tx = store.transaction;
   for (const [s, o, q, t, v, u, b, n] of JSON.parse(text)) {
     const k = Math.floor(q / size), id = JSON.stringify([s, o, k]);
@@ -77,30 +78,36 @@ thread_local! {
     if (u !== null) blk.u = u;
     blk.r.push([q, t, v, b, n]);
   }
-  let left = blocks.size + 1;
-  const commit = () => --left || (tx.commit && tx.commit());
-  for (const { s, o, k, u, r } of blocks.values()) {
-    const write = old => {
-      const m = old ? old.f.length : 0, have = new Set(), bs = old ? old.bs : [];
-      for (let i = 0; i < m; i++) have.add(old.d[3 * i]);
-      const add = r.filter(x => !have.has(x[0]) && have.add(x[0]));
-      const d = new Float64Array(3 * (m + add.length)), f = new Uint8Array(m + add.length);
-      let row = { s, o, k: leaving ? k + (1 + Math.random()) / 3 : k, t: Infinity, e: -Infinity, d, f, bs }, i = m;
-      if (old) { d.set(old.d); f.set(old.f); row = { ...old, d, f }; }
-      for (const [q, t, v, b, n] of add) {
-        const j = bs.indexOf(b);
-        d.set([q, t, v], 3 * i);
-        f[i++] = 2 * (j < 0 ? bs.push(b) - 1 : j) + n;
-        row.t = Math.min(row.t, t); row.e = Math.max(row.e, t);
-      }
-      if (u !== null) row.u = u;
-      store.put(row);
-      commit();
-    };
-    if (leaving) write(null);
+  const list = [...blocks.values()];
+  if (leaving) for (const earlier of pending) list.push(...earlier);
+  else {
+    pending.add(list);
+    tx.addEventListener('complete', () => pending.delete(list));
+  }
+  let left = list.length + 1;
+  const commit = () => --left || tx.commit?.();
+  const write = ({ s, o, k, u, r }, old) => {
+    const m = old ? old.f.length : 0, have = new Set(), bs = old ? old.bs : [];
+    for (let i = 0; i < m; i++) have.add(old.d[3 * i]);
+    const add = r.filter(x => !have.has(x[0]) && have.add(x[0]));
+    const d = new Float64Array(3 * (m + add.length)), f = new Uint8Array(m + add.length);
+    let row = { s, o, k: leaving ? k + (1 + Math.random()) / 3 : k, t: Infinity, e: -Infinity, d, f, bs }, i = m;
+    if (old) { d.set(old.d); f.set(old.f); row = { ...old, d, f }; }
+    for (const [q, t, v, b, n] of add) {
+      const j = bs.indexOf(b);
+      d.set([q, t, v], 3 * i);
+      f[i++] = 2 * (j < 0 ? bs.push(b) - 1 : j) + n;
+      row.t = Math.min(row.t, t); row.e = Math.max(row.e, t);
+    }
+    if (u !== null) row.u = u;
+    store.put(row);
+    commit();
+  };
+  for (const blk of list) {
+    if (leaving) write(blk, null);
     else {
-      const got = store.get([s, o, k]);
-      got.onsuccess = () => write(got.result && got.result.f ? got.result : null);
+      const got = store.get([blk.s, blk.o, blk.k]);
+      got.onsuccess = () => write(blk, got.result?.f ? got.result : null);
     }
   }
   commit();
@@ -109,7 +116,7 @@ export function expand(rows, from, to) {
   const out = [], seen = new Set();
   for (const { s, o, u, d, f = [], bs } of rows)
     for (let i = 0; i < f.length; i++) {
-      const t = d[3 * i + 1], q = d[3 * i], id = s + '\\u0000' + o + '\\u0000' + q;
+      const t = d[3 * i + 1], q = d[3 * i], id = JSON.stringify([s, o, q]);
       if (t >= from && t <= to && !seen.has(id) && seen.add(id))
         out.push({ s, o, u, q, t, v: d[3 * i + 2], b: bs[f[i] >> 1], n: !!(f[i] & 1) });
     }
@@ -184,7 +191,8 @@ impl Store {
     ///
     /// `leaving`: the page is going away (`pagehide`), so there may be no time to read a block before writing it.
     /// Its readings then go into rows of their own (a block's number plus a fraction, unique, so nothing stored is
-    /// overwritten), put at once; readers take each reading once whichever rows hold it (`expand`).
+    /// overwritten), put at once, and so do those of every earlier write not committed yet (its reads may never
+    /// come back); readers take each reading once whichever rows hold it (`expand`).
     pub fn begin_write(&self, batch: &StoreBatch, leaving: bool) -> Result<IdbTransaction, String> {
         if !batch.sensors.is_empty() {
             let cards = self.transaction(&[SENSORS], IdbTransactionMode::Readwrite)?;

@@ -42,7 +42,15 @@ function fakeStore(rows = []) {
       data.set(JSON.stringify([row.s, row.o, row.k]), structuredClone(row));
     },
   };
-  store.transaction = { commit: () => (store.commits += 1) };
+  // Committing completes the transaction, as IndexedDB does once its requests are done.
+  let done = [];
+  store.transaction = {
+    commit: () => {
+      store.commits += 1;
+      done.splice(0).forEach((f) => f());
+    },
+    addEventListener: (name, f) => name === 'complete' && done.push(f),
+  };
   store.settle = () => {
     while (pending.length) pending.shift()();
   };
@@ -145,4 +153,22 @@ test('a page going away writes its readings at once into rows of their own, whic
   const side = [...store.data.values()].find((r) => r.k !== 0);
   assert.ok(side.k > 0 && side.k < 1, 'a block number plus a fraction');
   assert.deepEqual(all(store).map((r) => r.q), [1, 2, 3], 'seq 2, in both rows, is read once');
+});
+
+test('a page going away writes again the readings of earlier writes not committed yet', () => {
+  const store = fakeStore();
+  const listeners = {};
+  store.transaction = { commit: () => (store.commits += 1), addEventListener: (name, f) => (listeners[name] = f) };
+  // A regular write whose reads are still out when the page goes away: nothing put yet.
+  putBlocks(store, JSON.stringify([reading('temp', 1, 1000, 1)]), 64, false);
+  assert.equal(store.puts, 0);
+  store.commits = 0;
+  putBlocks(store, JSON.stringify([reading('temp', 2, 1100, 2)]), 64, true);
+  assert.equal(store.commits, 1);
+  assert.deepEqual(all(store).map((r) => r.q), [1, 2], 'seq 1 is written by the leaving page too');
+  // Once a write has committed, a later leaving write does not repeat it.
+  listeners.complete();
+  const again = fakeStore();
+  putBlocks(again, JSON.stringify([reading('temp', 3, 1200, 3)]), 64, true);
+  assert.deepEqual(all(again).map((r) => r.q), [3]);
 });
