@@ -1,10 +1,10 @@
 //! Shell: the browser's store of readings (IndexedDB database `sensor-history`), the only code that touches it.
 //! Stores: `blocks` (the readings counted, one row per sensor, boot and block of `BLOCK_SEQS` sequence numbers,
 //! merged by `seq` on every write, so writing a reading twice — from a replay, both brokers or two tabs — leaves
-//! it stored once), `buckets` (older readings folded by `archive::fold`) and `sensors` (each card's saved
-//! counters, written in the same transaction as its readings).
-//! Every decision — what to store, fold and prune, how rows become charts and CSV — is in `archive` and `dashboard`;
-//! this moves values in and out, once a second in one transaction, never per message.
+//! it stored once; a page going away writes rows of its own, and readers take each reading once), `buckets`
+//! (older readings folded by `archive::fold`) and `sensors` (each card's saved counters, in a transaction of their
+//! own that commits first). Every decision — what to store, fold and prune, how rows become charts and CSV — is in
+//! `archive` and `dashboard`; this moves values in and out, once a second, never per message.
 
 pub mod export;
 pub mod keeper;

@@ -133,16 +133,16 @@ impl Keeper {
     /// writes are still going and it is not `urgent`; a transaction opened after this call sees these rows.
     pub fn flush(self: &Rc<Self>, urgent: bool) {
         let leaving = self.leaving.replace(false);
-        self.last_write_ms.set(js_sys::Date::now());
+        let now = js_sys::Date::now();
+        self.last_write_ms.set(now);
         // A page going away (or exporting) writes everything; otherwise the blocks that are due.
-        let now_ms = js_sys::Date::now() as u64;
         let taken = self
             .dashboard
             .try_update_untracked(|d| {
                 if urgent {
                     d.take_for_store()
                 } else {
-                    d.take_due_for_store(now_ms)
+                    d.take_due_for_store(now as u64)
                 }
             })
             .flatten();
@@ -164,7 +164,6 @@ impl Keeper {
         if skipped > 0 {
             self.not_stored.update(|n| *n += skipped);
         }
-        let now = js_sys::Date::now();
         if self.in_flight.get() >= MAX_IN_FLIGHT && !urgent {
             return;
         }
